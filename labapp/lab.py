@@ -1,0 +1,226 @@
+"""Lab: the shop and its three dependencies, running in this process.
+
+    lab = Lab().start()          # catalog, recommender, payments, then the shop
+    lab.inject("payments", outage())
+    lab.heal()
+    lab.stop()
+
+Starting a new Lab stops any other one in this process, so re-running a
+notebook cell replaces the lab instead of leaking threads and ports.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from .config import LabConfig
+from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
+from .runner import ServerThread
+from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
+from .shop import make_shop_app
+from .telemetry import ShopMetrics
+
+__all__ = ["FaultWindow", "Lab"]
+
+_LIVE_LABS: "weakref.WeakSet[Lab]" = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class FaultWindow:
+    """A stretch of wall-clock time (Unix seconds) during which ``service`` had ``fault``."""
+
+    service: str
+    label: str
+    start: float
+    end: float | None  # None: still on
+
+
+class Lab:
+    """The shop and its dependencies, each served by uvicorn in a daemon thread."""
+
+    def __init__(self, config: LabConfig | None = None, **overrides: Any) -> None:
+        if config is not None and not isinstance(config, LabConfig):
+            raise TypeError(f"config must be a LabConfig, got {type(config).__name__}")
+        base = config or LabConfig()
+        self.config = LabConfig(**{**vars(base), **overrides}) if overrides else base
+        self.switches = {name: FaultSwitch(name, seed=self.config.seed + i) for i, name in enumerate(SERVICE_NAMES)}
+        self.metrics: ShopMetrics | None = None
+        self.services: dict[str, ServerThread] = {}
+        self.shop: ServerThread | None = None
+        self.extras: dict[str, ServerThread] = {}
+        self.started_at: float | None = None
+        self._scenarios: list[ScenarioRun] = []
+        self._watchers: list[Any] = []
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> "Lab":
+        """Start the three services and the shop; return once all of them answer."""
+        if self.running:
+            return self
+        _stop_other_labs(self)
+        try:
+            factories = {"catalog": make_catalog_app, "recommender": make_recommender_app, "payments": make_payments_app}
+            for name in SERVICE_NAMES:
+                server = ServerThread(factories[name](self.switches[name]), name=name, host=self.config.host)
+                self.services[name] = server.start(self.config.start_timeout_s)
+            self.metrics = ShopMetrics()
+            app = make_shop_app(
+                {name: s.url for name, s in self.services.items()},
+                config=self.config,
+                metrics=self.metrics,
+                switches=self.switches,
+            )
+            self.shop = ServerThread(app, name="shop", host=self.config.host, port=self.config.shop_port)
+            self.shop.start(self.config.start_timeout_s, ready_path="/health")
+        except BaseException:
+            self.stop()
+            raise
+        self.started_at = time.time()
+        with _LIVE_LOCK:
+            _LIVE_LABS.add(self)
+        return self
+
+    def stop(self) -> None:
+        """Stop scenarios, watchers and every server. Safe to call twice."""
+        for run in self._scenarios:
+            run.cancel()
+        self._scenarios.clear()
+        for watcher in self._watchers:
+            watcher.stop()
+        self._watchers.clear()
+        servers = [s for s in (self.shop, *self.extras.values(), *self.services.values()) if s is not None]
+        for server in servers:  # ask all first: each takes ~0.2 s to notice
+            server.request_stop()
+        for server in servers:
+            server.stop()
+        self.shop = None
+        self.services.clear()
+        self.extras.clear()
+        with _LIVE_LOCK:
+            _LIVE_LABS.discard(self)
+
+    @property
+    def running(self) -> bool:
+        return self.shop is not None and self.shop.running
+
+    def __enter__(self) -> "Lab":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The shop's base URL."""
+        return self._require_running().url
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL of every server in the lab, the shop first."""
+        self._require_running()
+        out = {"shop": self.url}
+        out.update({name: s.url for name, s in self.services.items()})
+        out.update({name: s.url for name, s in self.extras.items()})
+        return out
+
+    def serve(self, app: ASGIApp | FastAPI, name: str) -> str:
+        """Serve another app (a variant to compare) beside the shop; return its URL.
+
+        Serving again under the same name replaces the old one. It stops with the lab.
+        """
+        self._require_running()
+        if not name.isidentifier():
+            raise ValueError(f"name must be a simple identifier like 'seed_app', got {name!r}")
+        if name in self.extras:
+            self.extras.pop(name).stop()
+        self.extras[name] = ServerThread(app, name=name, host=self.config.host).start(self.config.start_timeout_s)
+        return self.extras[name].url
+
+    # -- faults ------------------------------------------------------------
+
+    def inject(self, service: str, fault: Fault) -> None:
+        """Make ``service`` misbehave now, e.g. ``lab.inject("payments", outage())``."""
+        self._switch(service).set(fault)
+
+    def heal(self, service: str | None = None) -> None:
+        """Clear the fault of ``service``, or of every service."""
+        for switch in [self._switch(service)] if service else self.switches.values():
+            switch.clear()
+
+    def play(self, scenario: Scenario) -> ScenarioRun:
+        """Play a fault schedule in the background; its clock starts now."""
+        if not isinstance(scenario, Scenario):
+            raise TypeError(f"expected a Scenario, got {type(scenario).__name__}")
+        for step in scenario.steps:
+            self._switch(step.service)
+        run = ScenarioRun(scenario, self.inject, self.heal)
+        self._scenarios.append(run)
+        return run
+
+    def fault_windows(self, since: float | None = None) -> list[FaultWindow]:
+        """Every fault that was on since ``since`` (Unix seconds), for shading plots."""
+        windows: list[FaultWindow] = []
+        for switch in self.switches.values():
+            open_: tuple[float, Fault] | None = None
+            for event in switch.history:
+                if open_ is not None:
+                    windows.append(FaultWindow(switch.service, open_[1].describe(), open_[0], event.at))
+                open_ = (event.at, event.fault) if event.fault else None
+            if open_ is not None:
+                windows.append(FaultWindow(switch.service, open_[1].describe(), open_[0], None))
+        if since is not None:
+            windows = [w for w in windows if w.end is None or w.end >= since]
+        return sorted(windows, key=lambda w: w.start)
+
+    def faults(self) -> Mapping[str, str]:
+        """The current fault of each service, in words."""
+        return {name: switch.fault.describe() for name, switch in self.switches.items()}
+
+    def _switch(self, service: str) -> FaultSwitch:
+        if service not in self.switches:
+            raise ValueError(f"no service {service!r}; the lab has {list(self.switches)}")
+        return self.switches[service]
+
+    def _require_running(self) -> ServerThread:
+        if self.shop is None or not self.shop.running:
+            raise RuntimeError("the lab is not running: call lab.start() first")
+        return self.shop
+
+    def _own(self, watcher: Any) -> Any:
+        """Stop ``watcher`` (anything with .stop()) when the lab stops."""
+        self._watchers.append(watcher)
+        return watcher
+
+    def __repr__(self) -> str:
+        if not self.running:
+            return "<Lab stopped>"
+        faults = ", ".join(f"{k}: {v}" for k, v in self.faults().items())
+        return f"<Lab shop={self.url} ({faults})>"
+
+
+def _stop_other_labs(keep: Lab) -> None:
+    with _LIVE_LOCK:
+        others = [lab for lab in _LIVE_LABS if lab is not keep]
+    for lab in others:
+        lab.stop()
+
+
+@atexit.register
+def _stop_all_labs() -> None:
+    with _LIVE_LOCK:
+        labs = list(_LIVE_LABS)
+    for lab in labs:
+        lab.stop()

@@ -1,0 +1,135 @@
+"""Run an ASGI app with uvicorn in a daemon thread.
+
+The socket is bound here, before uvicorn starts, so the port is known at once
+and no other process can take it between "find a free port" and "listen".
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import uvicorn
+from starlette.types import ASGIApp
+
+from .config import LOOPBACK
+
+__all__ = ["ServerThread"]
+
+
+class ServerThread:
+    """One uvicorn server in one daemon thread.
+
+    >>> server = ServerThread(app, name="catalog").start()
+    >>> server.url
+    'http://127.0.0.1:54321'
+    >>> server.stop()
+    """
+
+    def __init__(self, app: ASGIApp, *, name: str, host: str = LOOPBACK, port: int = 0) -> None:
+        self.app = app
+        self.name = name
+        self.host = host
+        self.port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, timeout_s: float = 10.0, ready_path: str | None = None) -> "ServerThread":
+        """Start serving and return once the server accepts requests.
+
+        Raises RuntimeError if it is not up within ``timeout_s``.
+        """
+        if self.running:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise RuntimeError(
+                f"{self.name}: cannot listen on {self.host}:{self.port} ({exc.strerror}). "
+                "Another program holds that port: stop it, or use port 0 for any free port."
+            ) from exc
+        self.port = sock.getsockname()[1]
+        self._socket = sock
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; in a lab
+            # where every client is on loopback that lets any client choose its
+            # own address. Proxy trust is a lesson of its own (notebook 08).
+            proxy_headers=False,
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"lab-{self.name}", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"{self.name}: the server thread died during start-up")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.name}: not started within {timeout_s} s")
+            time.sleep(0.005)
+        if ready_path is not None:
+            wait_until_answers(self.url + ready_path, deadline - time.monotonic())
+        return self
+
+    def request_stop(self) -> None:
+        """Ask the server to exit without waiting (stop many in parallel)."""
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop serving, join the thread and release the port."""
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                # Open keep-alive connections can delay a graceful exit.
+                if self._server is not None:
+                    self._server.force_exit = True
+                self._thread.join(timeout_s)
+        if self._socket is not None:
+            self._socket.close()
+        self._thread = None
+        self._server = None
+        self._socket = None
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<ServerThread {self.name} {self.url} {state}>"
+
+
+def wait_until_answers(url: str, timeout_s: float) -> None:
+    """Poll ``url`` until it answers any HTTP status, or raise after ``timeout_s``."""
+    deadline = time.monotonic() + max(timeout_s, 0.1)
+    last: Exception | None = None
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            try:
+                client.get(url)
+                return
+            except httpx.TransportError as exc:
+                last = exc
+                time.sleep(0.01)
+    raise RuntimeError(f"{url} did not answer within {timeout_s:.1f} s: {last}")

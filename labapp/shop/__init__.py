@@ -1,0 +1,6 @@
+"""The system under study: a small shop that depends on three services."""
+
+from .app import make_shop_app
+from .downstream import Downstream, DownstreamError
+
+__all__ = ["Downstream", "DownstreamError", "make_shop_app"]

@@ -1,0 +1,75 @@
+"""How the shop calls its dependencies: real HTTP, an explicit timeout each, and metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from ..telemetry import ShopMetrics
+
+__all__ = ["Downstream", "DownstreamError"]
+
+
+class DownstreamError(Exception):
+    """A dependency did not give a usable answer; ``outcome`` says how."""
+
+    def __init__(self, service: str, outcome: str, detail: str) -> None:
+        super().__init__(f"{service}: {outcome} ({detail})")
+        self.service = service
+        self.outcome = outcome  # "timeout", "unreachable" or "error"
+        self.detail = detail
+
+
+class Downstream:
+    """One ``httpx.AsyncClient`` per dependency, each with its own timeout.
+
+    A client keeps its connections open between requests (connection pooling),
+    so it must live as long as the app, not one request.
+    """
+
+    def __init__(self, urls: Mapping[str, str], timeouts_s: Mapping[str, float], metrics: ShopMetrics) -> None:
+        self.urls = dict(urls)
+        self.timeouts_s = dict(timeouts_s)
+        self.metrics = metrics
+        self._clients: dict[str, httpx.AsyncClient] = {}
+
+    def client(self, service: str) -> httpx.AsyncClient:
+        # Created on first use, inside the server's event loop that will use it.
+        if service not in self._clients:
+            self._clients[service] = httpx.AsyncClient(
+                base_url=self.urls[service],
+                timeout=httpx.Timeout(self.timeouts_s[service]),
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            )
+        return self._clients[service]
+
+    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Call ``service``; return its response if it is below 500, else raise DownstreamError.
+
+        4xx answers are returned: they are the caller's mistake, not the dependency failing.
+        """
+        start = time.perf_counter()
+        outcome = "ok"
+        try:
+            response = await self.client(service).request(method, path, **kwargs)
+            if response.status_code >= 500:
+                outcome = "error"
+                raise DownstreamError(service, outcome, f"HTTP {response.status_code}")
+            return response
+        except httpx.TimeoutException as exc:
+            outcome = "timeout"
+            raise DownstreamError(service, outcome, f"no answer within {self.timeouts_s[service]} s") from exc
+        except httpx.TransportError as exc:
+            outcome = "unreachable"
+            raise DownstreamError(service, outcome, type(exc).__name__) from exc
+        finally:
+            self.metrics.downstream_requests.labels(service, outcome).inc()
+            self.metrics.downstream_latency.labels(service).observe(time.perf_counter() - start)
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()

@@ -1,0 +1,6 @@
+"""Signals out of the shop. Never the global registry or provider."""
+
+from .metrics import LATENCY_BUCKETS_S, ShopMetrics
+from .middleware import UNMATCHED_ROUTE, MetricsMiddleware
+
+__all__ = ["LATENCY_BUCKETS_S", "MetricsMiddleware", "ShopMetrics", "UNMATCHED_ROUTE"]
