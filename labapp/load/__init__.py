@@ -1,0 +1,7 @@
+"""Traffic in: open- and closed-loop load with many client identities."""
+
+from .generator import LoadRun, run_closed_loop, run_open_loop
+from .result import LoadResult, Record
+from .targets import Target, TargetMix, checkout, get
+
+__all__ = ["LoadResult", "LoadRun", "Record", "Target", "TargetMix", "checkout", "get", "run_closed_loop", "run_open_loop"]

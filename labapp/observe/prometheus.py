@@ -1,0 +1,195 @@
+"""A real Prometheus, started by the lab on loopback where the binary is installed.
+
+It gets its own config, a temporary data directory and its own port, so it
+never touches a system Prometheus (Debian's package also installs a service).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pandas as pd
+
+from .frames import result_frame
+from .scrape import _check_range
+
+__all__ = ["PrometheusServer", "find_prometheus"]
+
+
+def find_prometheus() -> str | None:
+    """Path of the ``prometheus`` binary on PATH, or None."""
+    return shutil.which("prometheus")
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class PrometheusServer:
+    """Run ``prometheus`` scraping ``targets`` ({job: base URL}) every ``interval_s``."""
+
+    mode = "prometheus"
+
+    def __init__(
+        self,
+        targets: Mapping[str, str],
+        *,
+        interval_s: float = 1.0,
+        rule_files: Sequence[str | Path] = (),
+        binary: str | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        found = binary or find_prometheus()
+        if found is None:
+            raise FileNotFoundError(
+                "no 'prometheus' binary on PATH. On Debian/Ubuntu: sudo apt-get install prometheus. "
+                "Without it, use the embedded Scraper (lab.watch() picks it for you)."
+            )
+        if not targets:
+            raise ValueError("give at least one target, e.g. {'shop': lab.url}")
+        self.binary = found
+        self.targets = dict(targets)
+        self.interval_s = interval_s
+        self.rule_files = [Path(p).resolve() for p in rule_files]
+        self.host = host
+        self.port = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._client = httpx.Client(timeout=10.0)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def version(self) -> str:
+        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).split("\n")[0]
+
+    def config_text(self) -> str:
+        """The prometheus.yml this run uses (printed by notebook 02)."""
+        lines = [
+            "global:",
+            f"  scrape_interval: {self.interval_s:g}s",
+            f"  evaluation_interval: {self.interval_s:g}s",
+        ]
+        if self.rule_files:
+            lines.append("rule_files:")
+            lines += [f"  - {p}" for p in self.rule_files]
+        lines.append("scrape_configs:")
+        for job, url in self.targets.items():
+            lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: ['{urlsplit(url).netloc}']"]
+        return "\n".join(lines) + "\n"
+
+    def start(self, timeout_s: float = 20.0) -> "PrometheusServer":
+        """Start Prometheus and wait until /-/ready answers 200."""
+        if self._process is not None and self._process.poll() is None:
+            return self
+        self._dir = tempfile.TemporaryDirectory(prefix="lab-prometheus-")
+        config = Path(self._dir.name) / "prometheus.yml"
+        config.write_text(self.config_text())
+        self.port = _free_port(self.host)
+        log = open(Path(self._dir.name) / "prometheus.log", "wb")
+        self._process = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={Path(self._dir.name) / 'data'}",
+                f"--web.listen-address={self.host}:{self.port}",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                text = (Path(self._dir.name) / "prometheus.log").read_text(errors="replace")[-2000:]
+                self.stop()
+                raise RuntimeError(f"prometheus exited at start-up:\n{text}")
+            try:
+                if self._client.get(self.url + "/-/ready").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"prometheus was not ready within {timeout_s} s")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
+            self._process = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def wait_for_scrapes(self, n: int = 2, timeout_s: float = 15.0) -> None:
+        """Block until every target has been scraped ``n`` times (``up`` has n samples)."""
+        deadline = time.monotonic() + timeout_s
+        window = f"{max(int(self.interval_s * (n + 3)), 2)}s"
+        while time.monotonic() < deadline:
+            frame = self.query(f"count_over_time(up[{window}])")
+            if len(frame) >= len(self.targets) and (frame["value"] >= n).all():
+                return
+            time.sleep(self.interval_s / 4)
+        raise TimeoutError(f"prometheus did not scrape every target {n} times within {timeout_s} s")
+
+    def _api(self, path: str, params: dict[str, str]) -> dict:  # type: ignore[type-arg]
+        if self._process is None:
+            raise RuntimeError("prometheus is not running: call start() first")
+        response = self._client.get(self.url + path, params=params)
+        body = response.json()
+        if body.get("status") != "success":
+            raise ValueError(f"prometheus rejected the query: {body.get('error', body)}")
+        return body["data"]
+
+    def query(self, promql: str, at: float | None = None) -> pd.DataFrame:
+        params = {"query": promql}
+        if at is not None:
+            params["time"] = f"{at:.3f}"
+        data = self._api("/api/v1/query", params)
+        return result_frame(_rows(data), promql)
+
+    def query_range(self, promql: str, start: float, end: float | None = None, step_s: float = 1.0) -> pd.DataFrame:
+        end = time.time() if end is None else end
+        _check_range(start, end, step_s)
+        params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step_s:g}"}
+        return result_frame(_rows(self._api("/api/v1/query_range", params)), promql)
+
+    def alerts(self) -> list[dict]:  # type: ignore[type-arg]
+        """Alerts Prometheus holds now (pending or firing)."""
+        return list(self._api("/api/v1/alerts", {})["alerts"])
+
+    def __repr__(self) -> str:
+        state = f"running at {self.url}" if self._process else "stopped"
+        return f"<PrometheusServer {state}, scraping {list(self.targets)} every {self.interval_s:g} s>"
+
+
+def _rows(data: dict) -> list[tuple[float, tuple[tuple[str, str], ...], float]]:  # type: ignore[type-arg]
+    rows = []
+    kind = data["resultType"]
+    if kind == "scalar":
+        return [(float(data["result"][0]), (), float(data["result"][1]))]
+    for item in data["result"]:
+        labels = tuple(sorted(item["metric"].items()))
+        points = item["values"] if kind == "matrix" else [item["value"]]
+        rows.extend((float(t), labels, float(v)) for t, v in points)
+    return rows
