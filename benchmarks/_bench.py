@@ -123,3 +123,11 @@ def install_sigterm_as_interrupt() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def cpu_steal_seconds(cpu: int = 0) -> float:
+    """Time the hypervisor took from ``cpu`` (steal column of /proc/stat), in seconds."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            return int(line.split()[8]) / CLK_TCK
+    return 0.0

@@ -26,7 +26,7 @@ import statistics
 import sys
 import time
 
-from _bench import ServerProcess, cpu_seconds, http_get, install_sigterm_as_interrupt, run_wrk
+from _bench import ServerProcess, cpu_seconds, cpu_steal_seconds, http_get, install_sigterm_as_interrupt, run_wrk
 
 ORDER = ["bare", "lab", "seed", "instrumentator"]
 FACTORIES = {"bare": "make_bare", "lab": "make_lab", "seed": "make_seed", "instrumentator": "make_instrumentator"}
@@ -44,9 +44,9 @@ def measure(variant: str, duration: float, warmup: float, connections: int) -> d
             raise RuntimeError(f"{variant}: unexpected answer {status} {body!r}")
         run_wrk(server.url, warmup, connections)
         time.sleep(0.2)
-        cpu0 = cpu_seconds(server.pid)
+        cpu0, steal0 = cpu_seconds(server.pid), cpu_steal_seconds(0)
         result = run_wrk(server.url, duration, connections)
-        cpu1 = cpu_seconds(server.pid)
+        cpu1, steal1 = cpu_seconds(server.pid), cpu_steal_seconds(0)
         errors = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
         if errors:
             print(f"  warning: {variant}: {errors} wrk errors {result}", file=sys.stderr)
@@ -58,6 +58,7 @@ def measure(variant: str, duration: float, warmup: float, connections: int) -> d
         cpu_s=cpu1 - cpu0,
         cpu_us_per_req=(cpu1 - cpu0) / result["requests"] * 1e6,
         cpu_util=(cpu1 - cpu0) / (result["duration_us"] / 1e6),
+        steal=(steal1 - steal0) / (result["duration_us"] / 1e6),
         errors=errors,
         metrics_bytes=len(page),
         metrics_series=series,
@@ -95,7 +96,7 @@ def main() -> int:
                 print(
                     f"round {rnd} {variant:<15} {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1e3:6.2f} ms  "
                     f"p99 {r['p99_us'] / 1e3:6.2f} ms  cpu {r['cpu_us_per_req']:6.1f} us/req "
-                    f"({r['cpu_util']:.0%} of a core)  /metrics {r['metrics_series']} series "
+                    f"({r['cpu_util']:.0%} of core 0, steal {r['steal']:.0%})  /metrics {r['metrics_series']} series "
                     f"{r['metrics_bytes'] / 1024:.1f} KiB {r['scrape_ms']:.1f} ms",
                     flush=True,
                 )

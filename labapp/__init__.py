@@ -1,9 +1,18 @@
-"""Busy Service Lab: a shop, its dependencies, faults, load and the tools to watch them."""
+"""Busy Service Lab: a shop, its dependencies, faults, load and the tools to watch them.
+
+    from labapp import Lab, outage
+    lab = Lab().start()
+    result = lab.load(rate=50, duration_s=5)
+    lab.inject("payments", outage())
+"""
 
 from .config import LabConfig
 from .faults import Fault, Scenario, error_rate, latency, outage
 from .lab import FaultWindow, Lab
+from .load import LoadResult, Target, checkout, get
+from .observe import PrometheusServer, Scraper, find_prometheus
 from .runner import ServerThread
+from .telemetry import ShopMetrics
 
 __version__ = "0.1.0"
 
@@ -12,9 +21,17 @@ __all__ = [
     "FaultWindow",
     "Lab",
     "LabConfig",
+    "LoadResult",
+    "PrometheusServer",
     "Scenario",
+    "Scraper",
     "ServerThread",
+    "ShopMetrics",
+    "Target",
+    "checkout",
     "error_rate",
+    "find_prometheus",
+    "get",
     "latency",
     "outage",
 ]

@@ -24,6 +24,8 @@ from starlette.types import ASGIApp
 
 from .config import LabConfig
 from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
+from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
+from .observe import Watcher, watch
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
 from .shop import make_shop_app
@@ -60,7 +62,7 @@ class Lab:
         self.extras: dict[str, ServerThread] = {}
         self.started_at: float | None = None
         self._scenarios: list[ScenarioRun] = []
-        self._watchers: list[Any] = []
+        self._watchers: list[Watcher] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -149,6 +151,35 @@ class Lab:
         self.extras[name] = ServerThread(app, name=name, host=self.config.host).start(self.config.start_timeout_s)
         return self.extras[name].url
 
+    # -- traffic and watching ----------------------------------------------
+
+    def load(self, rate: float, duration_s: float, **options: Any) -> "LoadResult | LoadRun":
+        """Open-loop load on the shop: ``rate`` requests/s for ``duration_s`` s.
+
+        Options are those of :func:`labapp.load.run_open_loop` (targets, clients, ...).
+        """
+        return run_open_loop(self.url, rate=rate, duration_s=duration_s, seed=self.config.seed, **options)
+
+    def load_closed(self, users: int, duration_s: float, **options: Any) -> "LoadResult | LoadRun":
+        """Closed-loop load: ``users`` each send, wait, send again. See :func:`run_closed_loop`."""
+        return run_closed_loop(self.url, users=users, duration_s=duration_s, seed=self.config.seed, **options)
+
+    def watch(self, prefer: str = "auto", interval_s: float = 1.0, extra: tuple[str, ...] = ()) -> Watcher:
+        """Scrape the shop (and ``extra`` apps served with :meth:`serve`) until the lab stops.
+
+        A real Prometheus where the binary is installed, else the embedded scraper;
+        it prints which. Calling it again replaces the previous watcher.
+        """
+        self._require_running()
+        for old in self._watchers:
+            old.stop()
+        self._watchers.clear()
+        targets = {"shop": self.url, **{name: self.extras[name].url for name in extra}}
+        watcher = watch(targets, interval_s=interval_s, prefer=prefer)
+        self._watchers.append(watcher)
+        watcher.wait_for_scrapes(2)
+        return watcher
+
     # -- faults ------------------------------------------------------------
 
     def inject(self, service: str, fault: Fault) -> None:
@@ -198,11 +229,6 @@ class Lab:
         if self.shop is None or not self.shop.running:
             raise RuntimeError("the lab is not running: call lab.start() first")
         return self.shop
-
-    def _own(self, watcher: Any) -> Any:
-        """Stop ``watcher`` (anything with .stop()) when the lab stops."""
-        self._watchers.append(watcher)
-        return watcher
 
     def __repr__(self) -> str:
         if not self.running:

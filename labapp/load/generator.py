@@ -185,7 +185,7 @@ class _Plan:
         stop = threading.Event()
         box: dict[str, Any] = {}
         total = len(self.offsets) if self.offsets is not None else None
-        bar = tqdm(total=total, desc=f"{mode}-loop load", unit="req", file=sys.stderr, disable=not progress or background, leave=True)
+        bar = tqdm(total=total, desc=f"{mode}-loop load", unit="req", file=sys.stderr, mininterval=0.5, disable=not progress or background, leave=True)
 
         def target() -> None:
             try:

@@ -1,0 +1,94 @@
+"""From records and registries to numbers: windows, rates, percentiles, buckets."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+from prometheus_client import CollectorRegistry
+
+from .load import LoadResult
+
+__all__ = ["bucket_counts", "error_mask", "latency_percentiles", "quantile_from_buckets", "series_count", "windowed_rates"]
+
+
+def _frame(result: LoadResult | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(result, LoadResult):
+        return result.to_frame()
+    if isinstance(result, pd.DataFrame) and {"t", "latency_s", "status"} <= set(result.columns):
+        return result
+    raise TypeError("expected a LoadResult (what lab.load returns) or its .to_frame()")
+
+
+def error_mask(frame: pd.DataFrame) -> pd.Series:
+    """Which requests count as errors: 5xx, and no answer at all (status 0).
+
+    4xx are the client's mistakes (404, 422) or the shop protecting itself
+    (429): notebook 04 makes this choice explicit.
+    """
+    return (frame["status"] >= 500) | (frame["status"] == 0)
+
+
+def windowed_rates(result: LoadResult | pd.DataFrame, window_s: float = 1.0) -> pd.DataFrame:
+    """Per window: requests/s, errors/s and error % (by scheduled send time)."""
+    if window_s <= 0:
+        raise ValueError(f"window_s must be positive, got {window_s}")
+    frame = _frame(result)
+    window = (frame["t"] // window_s) * window_s
+    grouped = frame.assign(window=window, error=error_mask(frame)).groupby("window")
+    out = pd.DataFrame({"requests": grouped.size(), "errors": grouped["error"].sum()})
+    out["rate"] = out["requests"] / window_s
+    out["error_rate"] = out["errors"] / window_s
+    out["error_pct"] = 100 * out["errors"] / out["requests"]
+    return out.reset_index().rename(columns={"window": "t"})
+
+
+def latency_percentiles(
+    result: LoadResult | pd.DataFrame, window_s: float = 1.0, percentiles: Sequence[float] = (50, 95, 99)
+) -> pd.DataFrame:
+    """Latency percentiles in milliseconds per window; columns p50, p95, ..."""
+    if any(not 0 < p < 100 for p in percentiles):
+        raise ValueError(f"percentiles are numbers between 0 and 100, got {list(percentiles)}")
+    frame = _frame(result)
+    window = (frame["t"] // window_s) * window_s
+    grouped = frame.assign(window=window).groupby("window")["latency_s"]
+    out = pd.DataFrame({f"p{p:g}": grouped.quantile(p / 100) * 1000 for p in percentiles})
+    return out.reset_index().rename(columns={"window": "t"})
+
+
+def bucket_counts(registry: CollectorRegistry, metric: str, **labels: str) -> list[tuple[float, float]]:
+    """Cumulative (upper bound, count) pairs of a histogram, summed over series matching ``labels``."""
+    totals: dict[float, float] = {}
+    for family in registry.collect():
+        for sample in family.samples:
+            if sample.name != f"{metric}_bucket":
+                continue
+            if any(sample.labels.get(k) != v for k, v in labels.items()):
+                continue
+            le = float(sample.labels["le"])
+            totals[le] = totals.get(le, 0.0) + sample.value
+    if not totals:
+        raise ValueError(f"no histogram {metric!r} with labels {labels} in that registry")
+    return sorted(totals.items())
+
+
+def series_count(registry: CollectorRegistry) -> int:
+    """Number of samples on the /metrics page: each is a series Prometheus must store."""
+    return sum(len(family.samples) for family in registry.collect())
+
+
+def quantile_from_buckets(buckets: Sequence[tuple[float, float]], q: float) -> float:
+    """Prometheus' histogram_quantile on cumulative buckets: linear inside the bucket."""
+    total = buckets[-1][1]
+    if total == 0:
+        return math.nan
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for upper, count in buckets:
+        if count >= rank:
+            if math.isinf(upper):
+                return lower
+            return lower + (upper - lower) * (rank - below) / (count - below)
+        lower, below = upper, count
+    return lower

@@ -1,0 +1,7 @@
+"""Exercise checkers, one module per notebook. Each prints ✓ or what is wrong and a hint."""
+
+from .nb00 import check_items_burst
+from .nb01 import check_checkout_histogram
+from .nb02 import check_p99_query
+
+__all__ = ["check_checkout_histogram", "check_items_burst", "check_p99_query"]

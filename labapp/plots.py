@@ -1,0 +1,192 @@
+"""One function per picture. Each returns the matplotlib Figure it drew on.
+
+Times on the x axis are seconds since the load run started; fault windows from
+``lab.fault_windows()`` are shaded so cause and effect sit side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .analysis import error_mask, latency_percentiles, windowed_rates
+from .lab import FaultWindow
+from .load import LoadResult
+
+__all__ = [
+    "plot_bucket_comparison",
+    "plot_latency_histogram",
+    "plot_latency_over_time",
+    "plot_query",
+    "plot_rates",
+    "plot_status_mix",
+]
+
+_FAULT_COLOURS = {"catalog": "tab:red", "recommender": "tab:purple", "payments": "tab:orange"}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (8, 3.6)) -> Axes:
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def shade_faults(ax: Axes, faults: Sequence[FaultWindow] | None, t0: float, t_end: float | None = None) -> None:
+    """Shade each fault window on ``ax`` (x in seconds since ``t0``) and label it."""
+    seen: set[str] = set()
+    for w in faults or ():
+        start = w.start - t0
+        end = (w.end if w.end is not None else (t0 + (t_end or start + 1))) - t0
+        if end < 0:
+            continue
+        label = f"{w.service}: {w.label}"
+        ax.axvspan(
+            max(start, 0), end, color=_FAULT_COLOURS.get(w.service, "grey"), alpha=0.15,
+            label=None if label in seen else f"fault: {label}",
+        )
+        seen.add(label)
+
+
+def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """How are latencies spread, and where do p50 / p95 / p99 fall?"""
+    frame = result.to_frame()
+    ax = _axes(ax)
+    ms = frame["latency_s"] * 1000
+    bins = np.logspace(math.log10(max(ms.min(), 0.1)), math.log10(max(ms.max(), 1.0)), 40)
+    ax.hist(ms, bins=bins, color="tab:blue", alpha=0.8)
+    ax.set_xscale("log")
+    for p, style in ((50, "-"), (95, "--"), (99, ":")):
+        value = ms.quantile(p / 100)
+        ax.axvline(value, color="black", linestyle=style, label=f"p{p} = {value:.1f} ms")
+    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_ylabel("requests")
+    ax.set_title(title or f"How long did {len(frame)} requests take?")
+    ax.legend()
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_latency_over_time(
+    result: LoadResult,
+    *,
+    window_s: float = 1.0,
+    faults: Sequence[FaultWindow] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Does latency change while a fault is on? p50 / p95 / p99 per window."""
+    table = latency_percentiles(result, window_s)
+    ax = _axes(ax)
+    shade_faults(ax, faults, result.started, result.duration_s)
+    for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"]):
+        ax.plot(table["t"] + window_s / 2, table[column], style, marker=".", label=column)
+    ax.set_yscale("log")
+    ax.set_xlabel("time since load started (s)")
+    ax.set_ylabel(f"latency per {window_s:g} s window (ms)")
+    ax.set_title(title or "Does latency rise while a dependency misbehaves?")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_rates(
+    result: LoadResult,
+    *,
+    window_s: float = 1.0,
+    faults: Sequence[FaultWindow] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Requests/s and errors/s over time (errors = 5xx or no answer)."""
+    table = windowed_rates(result, window_s)
+    ax = _axes(ax)
+    shade_faults(ax, faults, result.started, result.duration_s)
+    x = table["t"] + window_s / 2
+    ax.plot(x, table["rate"], marker=".", label="requests/s")
+    ax.plot(x, table["error_rate"], marker=".", color="tab:red", label="errors/s (5xx or no answer)")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("time since load started (s)")
+    ax.set_ylabel(f"requests per second ({window_s:g} s windows)")
+    ax.set_title(title or "How many requests fail, and when?")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_status_mix(result: LoadResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Which status codes did clients get? (0 = no HTTP answer)."""
+    frame = result.to_frame()
+    counts = frame["status"].value_counts().sort_index()
+    ax = _axes(ax, (6, 3.2))
+    colours = ["tab:green" if s < 400 and s else "tab:orange" if 400 <= s < 500 else "tab:red" for s in counts.index]
+    bars = ax.bar([str(s) for s in counts.index], counts.values, color=colours)
+    ax.bar_label(bars, labels=[f"{100 * v / len(frame):.1f}%" for v in counts.values])
+    ax.set_xlabel("HTTP status (0 = no answer)")
+    ax.set_ylabel("requests")
+    errors = error_mask(frame).mean() * 100
+    ax.set_title(title or f"What did clients get back? ({errors:.1f}% errors)")
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_bucket_comparison(
+    result: LoadResult,
+    buckets: Sequence[tuple[float, float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Server histogram buckets next to client-measured latency, in the same bins.
+
+    ``buckets`` are cumulative (upper bound in s, count) pairs, as from
+    :func:`labapp.analysis.bucket_counts`. The client's latency includes the
+    network and its own queueing, so its bars sit a little to the right.
+    """
+    bounds = [b for b, _ in buckets]
+    cumulative = np.array([c for _, c in buckets])
+    server = np.diff(np.concatenate([[0.0], cumulative]))
+    edges = [0.0] + bounds
+    client = np.histogram(result.to_frame()["latency_s"], bins=edges[:-1] + [np.inf])[0]
+    names = [f"≤{b * 1000:g}" if not math.isinf(b) else f">{bounds[-2] * 1000:g}" for b in bounds]
+    x = np.arange(len(bounds))
+    ax = _axes(ax)
+    ax.bar(x - 0.2, 100 * server / max(server.sum(), 1), 0.4, label="server histogram (/metrics)")
+    ax.bar(x + 0.2, 100 * client / max(client.sum(), 1), 0.4, label="load generator (client side)")
+    ax.set_xticks(x, names, rotation=45)
+    ax.set_xlabel("latency bucket (ms)")
+    ax.set_ylabel("share of requests (%)")
+    ax.set_title(title or "Do the server's buckets agree with what clients saw?")
+    ax.legend()
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_query(
+    frame: pd.DataFrame,
+    *,
+    t0: float,
+    ylabel: str,
+    title: str,
+    faults: Sequence[FaultWindow] | None = None,
+    label: str | None = None,
+    scale: float = 1.0,
+    ax: Axes | None = None,
+) -> Figure:
+    """A PromQL range result over time, one line per series (``label`` names the legend label)."""
+    ax = _axes(ax)
+    end = float(frame["time"].max() - t0) if len(frame) else None
+    shade_faults(ax, faults, t0, end)
+    extra = [c for c in frame.columns if c not in ("time", "value")]
+    key = label if label in frame.columns else None
+    groups = frame.groupby(key) if key else [(None, frame)]
+    for name, part in groups:
+        tag = name if name is not None else ", ".join(f"{c}={part[c].iloc[0]}" for c in extra if c not in ("job", "instance"))
+        ax.plot(part["time"] - t0, part["value"] * scale, marker=".", label=tag or "value")
+    ax.set_xlabel("time since start (s)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(frame):
+        ax.legend(loc="upper left", fontsize="small")
+    return ax.figure  # type: ignore[return-value]
