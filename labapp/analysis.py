@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from .load import LoadResult
 
-__all__ = ["bucket_counts", "error_mask", "latency_percentiles", "quantile_from_buckets", "series_count", "windowed_rates"]
+__all__ = [
+    "bucket_counts",
+    "error_mask",
+    "latency_percentiles",
+    "poll",
+    "quantile_from_buckets",
+    "series_count",
+    "windowed_rates",
+]
 
 
 def _frame(result: LoadResult | pd.DataFrame) -> pd.DataFrame:
@@ -92,3 +101,18 @@ def quantile_from_buckets(buckets: Sequence[tuple[float, float]], q: float) -> f
             return lower + (upper - lower) * (rank - below) / (count - below)
         lower, below = upper, count
     return lower
+
+
+def poll(read: Callable[[], float], *, until: Callable[[], bool], every_s: float = 0.1, timeout_s: float = 120.0) -> list[tuple[float, float]]:
+    """Call ``read()`` every ``every_s`` seconds until ``until()`` is true; return (time, value) pairs.
+
+    For watching a gauge while a background load runs. Stops at ``timeout_s`` at the latest.
+    """
+    if every_s <= 0 or timeout_s <= 0:
+        raise ValueError("every_s and timeout_s must be positive seconds")
+    samples: list[tuple[float, float]] = []
+    deadline = time.monotonic() + timeout_s
+    while not until() and time.monotonic() < deadline:
+        samples.append((time.time(), read()))
+        time.sleep(every_s)
+    return samples

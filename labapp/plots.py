@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from .analysis import error_mask, latency_percentiles, windowed_rates
 from .lab import FaultWindow
@@ -25,6 +26,7 @@ __all__ = [
     "plot_latency_over_time",
     "plot_query",
     "plot_rates",
+    "plot_series_counts",
     "plot_status_mix",
 ]
 
@@ -62,6 +64,7 @@ def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title:
     bins = np.logspace(math.log10(max(ms.min(), 0.1)), math.log10(max(ms.max(), 1.0)), 40)
     ax.hist(ms, bins=bins, color="tab:blue", alpha=0.8)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
     for p, style in ((50, "-"), (95, "--"), (99, ":")):
         value = ms.quantile(p / 100)
         ax.axvline(value, color="black", linestyle=style, label=f"p{p} = {value:.1f} ms")
@@ -87,6 +90,8 @@ def plot_latency_over_time(
     for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"]):
         ax.plot(table["t"] + window_s / 2, table[column], style, marker=".", label=column)
     ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.set_ylim(top=ax.get_ylim()[1] * 3)  # headroom for the legend
     ax.set_xlabel("time since load started (s)")
     ax.set_ylabel(f"latency per {window_s:g} s window (ms)")
     ax.set_title(title or "Does latency rise while a dependency misbehaves?")
@@ -109,7 +114,7 @@ def plot_rates(
     x = table["t"] + window_s / 2
     ax.plot(x, table["rate"], marker=".", label="requests/s")
     ax.plot(x, table["error_rate"], marker=".", color="tab:red", label="errors/s (5xx or no answer)")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(table["rate"].max(), 1) * 1.4)  # headroom for the legend
     ax.set_xlabel("time since load started (s)")
     ax.set_ylabel(f"requests per second ({window_s:g} s windows)")
     ax.set_title(title or "How many requests fail, and when?")
@@ -189,4 +194,17 @@ def plot_query(
     ax.set_title(title)
     if len(frame):
         ax.legend(loc="upper left", fontsize="small")
+    return ax.figure  # type: ignore[return-value]
+
+
+def plot_series_counts(counts: dict[str, int], *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """How many time series does each labelling create? ``{"label choice": series}``, log scale."""
+    ax = _axes(ax, (7, 3.2))
+    bars = ax.barh(list(counts), list(counts.values()), color=["tab:red", "tab:green", "tab:blue"][: len(counts)])
+    ax.bar_label(bars, labels=[f"{v:,}" for v in counts.values()], padding=3)
+    ax.set_xscale("log")
+    ax.set_xlim(1, max(counts.values()) * 6)  # bars start at 1 series; room for the numbers
+    ax.set_xlabel("time series on the /metrics page (log scale)")
+    ax.set_title(title or "How many series does each way of labelling create?")
+    ax.invert_yaxis()
     return ax.figure  # type: ignore[return-value]
