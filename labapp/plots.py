@@ -188,7 +188,9 @@ def plot_query(
     groups = frame.groupby(key) if key else [(None, frame)]
     for name, part in groups:
         tag = name if name is not None else ", ".join(f"{c}={part[c].iloc[0]}" for c in extra if c not in ("job", "instance"))
-        ax.plot(part["time"] - t0, part["value"] * scale, marker=".", label=tag or "value")
+        ax.plot(part["time"] - t0, part["value"] * scale, marker=".", label=tag or "query result")
+    if len(frame) and (frame["value"].dropna() >= 0).all():
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1e-9) * 1.3)  # from zero, headroom for the legend
     ax.set_xlabel("time since start (s)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
