@@ -27,5 +27,15 @@ def test_notebook_shape(path: Path) -> None:
     assert nb.cells[0].metadata.get("tags") == ["navigation"], "run tools/add_navigation.py"
     last_code = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert last_code.source.strip() == "lab.stop()", f"{path.name} must end by stopping its lab"
-    long_cells = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code" and len(c.source.splitlines()) > 12]
+    long_cells = [
+        c.source.splitlines()[0]
+        for c in nb.cells
+        if c.cell_type == "code" and len(c.source.splitlines()) > 12 and not _is_setup(c.source)
+    ]
     assert not long_cells, f"{path.name}: code cells over 12 lines: {long_cells}"
+
+
+def _is_setup(source: str) -> bool:
+    """A setup cell holds only imports and version checks; it may be long."""
+    lines = [line for line in source.splitlines() if line.strip()]
+    return all(line.startswith(("import ", "from ", "assert ", "print(")) for line in lines)
