@@ -1,9 +1,9 @@
 """Busy Service Lab: a shop, its dependencies, faults, load and the tools to watch them.
 
-    from labapp import Lab, outage
-    lab = Lab().start()
-    result = lab.load(rate=50, duration_s=5)
-    lab.inject("payments", outage())
+from labapp import Lab, outage
+lab = Lab().start()
+result = lab.load(rate=50, duration_s=5)
+lab.inject("payments", outage())
 """
 
 from .config import LabConfig

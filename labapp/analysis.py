@@ -103,7 +103,9 @@ def quantile_from_buckets(buckets: Sequence[tuple[float, float]], q: float) -> f
     return lower
 
 
-def poll(read: Callable[[], float], *, until: Callable[[], bool], every_s: float = 0.1, timeout_s: float = 120.0) -> list[tuple[float, float]]:
+def poll(
+    read: Callable[[], float], *, until: Callable[[], bool], every_s: float = 0.1, timeout_s: float = 120.0
+) -> list[tuple[float, float]]:
     """Call ``read()`` every ``every_s`` seconds until ``until()`` is true; return (time, value) pairs.
 
     For watching a gauge while a background load runs. Stops at ``timeout_s`` at the latest.

@@ -33,7 +33,7 @@ from .telemetry import ShopMetrics
 
 __all__ = ["FaultWindow", "Lab"]
 
-_LIVE_LABS: "weakref.WeakSet[Lab]" = weakref.WeakSet()
+_LIVE_LABS: weakref.WeakSet[Lab] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
 
 
@@ -66,13 +66,17 @@ class Lab:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self) -> "Lab":
+    def start(self) -> Lab:
         """Start the three services and the shop; return once all of them answer."""
         if self.running:
             return self
         _stop_other_labs(self)
         try:
-            factories = {"catalog": make_catalog_app, "recommender": make_recommender_app, "payments": make_payments_app}
+            factories = {
+                "catalog": make_catalog_app,
+                "recommender": make_recommender_app,
+                "payments": make_payments_app,
+            }
             for name in SERVICE_NAMES:
                 server = ServerThread(factories[name](self.switches[name]), name=name, host=self.config.host)
                 self.services[name] = server.start(self.config.start_timeout_s)
@@ -116,7 +120,7 @@ class Lab:
     def running(self) -> bool:
         return self.shop is not None and self.shop.running
 
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -153,14 +157,14 @@ class Lab:
 
     # -- traffic and watching ----------------------------------------------
 
-    def load(self, rate: float, duration_s: float, **options: Any) -> "LoadResult | LoadRun":
+    def load(self, rate: float, duration_s: float, **options: Any) -> LoadResult | LoadRun:
         """Open-loop load on the shop: ``rate`` requests/s for ``duration_s`` s.
 
         Options are those of :func:`labapp.load.run_open_loop` (targets, clients, ...).
         """
         return run_open_loop(self.url, rate=rate, duration_s=duration_s, seed=self.config.seed, **options)
 
-    def load_closed(self, users: int, duration_s: float, **options: Any) -> "LoadResult | LoadRun":
+    def load_closed(self, users: int, duration_s: float, **options: Any) -> LoadResult | LoadRun:
         """Closed-loop load: ``users`` each send, wait, send again. See :func:`run_closed_loop`."""
         return run_closed_loop(self.url, users=users, duration_s=duration_s, seed=self.config.seed, **options)
 

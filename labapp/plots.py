@@ -50,7 +50,10 @@ def shade_faults(ax: Axes, faults: Sequence[FaultWindow] | None, t0: float, t_en
             continue
         label = f"{w.service}: {w.label}"
         ax.axvspan(
-            max(start, 0), end, color=_FAULT_COLOURS.get(w.service, "grey"), alpha=0.15,
+            max(start, 0),
+            end,
+            color=_FAULT_COLOURS.get(w.service, "grey"),
+            alpha=0.15,
             label=None if label in seen else f"fault: {label}",
         )
         seen.add(label)
@@ -62,11 +65,11 @@ def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title:
     ax = _axes(ax)
     ms = frame["latency_s"] * 1000
     bins = np.logspace(math.log10(max(ms.min(), 0.1)), math.log10(max(ms.max(), 1.0)), 40)
-    ax.hist(ms, bins=bins, color="tab:blue", alpha=0.8)
+    ax.hist(ms, bins=list(bins), color="tab:blue", alpha=0.8)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(ScalarFormatter())
     for p, style in ((50, "-"), (95, "--"), (99, ":")):
-        value = ms.quantile(p / 100)
+        value = float(ms.quantile(p / 100))
         ax.axvline(value, color="black", linestyle=style, label=f"p{p} = {value:.1f} ms")
     ax.set_xlabel("latency (ms, log scale)")
     ax.set_ylabel("requests")
@@ -87,7 +90,7 @@ def plot_latency_over_time(
     table = latency_percentiles(result, window_s)
     ax = _axes(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
-    for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"]):
+    for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"], strict=True):
         ax.plot(table["t"] + window_s / 2, table[column], style, marker=".", label=column)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())
@@ -128,7 +131,7 @@ def plot_status_mix(result: LoadResult, *, ax: Axes | None = None, title: str | 
     counts = frame["status"].value_counts().sort_index()
     ax = _axes(ax, (6, 3.2))
     colours = ["tab:green" if s < 400 and s else "tab:orange" if 400 <= s < 500 else "tab:red" for s in counts.index]
-    bars = ax.bar([str(s) for s in counts.index], counts.values, color=colours)
+    bars = ax.bar([str(s) for s in counts.index], counts.to_list(), color=colours)
     ax.bar_label(bars, labels=[f"{100 * v / len(frame):.1f}%" for v in counts.values])
     ax.set_xlabel("HTTP status (0 = no answer)")
     ax.set_ylabel("requests")
@@ -187,7 +190,11 @@ def plot_query(
     key = label if label in frame.columns else None
     groups = frame.groupby(key) if key else [(None, frame)]
     for name, part in groups:
-        tag = name if name is not None else ", ".join(f"{c}={part[c].iloc[0]}" for c in extra if c not in ("job", "instance"))
+        tag = (
+            name
+            if name is not None
+            else ", ".join(f"{c}={part[c].iloc[0]}" for c in extra if c not in ("job", "instance"))
+        )
         ax.plot(part["time"] - t0, part["value"] * scale, marker=".", label=tag or "query result")
     if len(frame) and (frame["value"].dropna() >= 0).all():
         ax.set_ylim(0, max(ax.get_ylim()[1], 1e-9) * 1.3)  # from zero, headroom for the legend

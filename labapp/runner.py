@@ -46,7 +46,7 @@ class ServerThread:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, timeout_s: float = 10.0, ready_path: str | None = None) -> "ServerThread":
+    def start(self, timeout_s: float = 10.0, ready_path: str | None = None) -> ServerThread:
         """Start serving and return once the server accepts requests.
 
         Raises RuntimeError if it is not up within ``timeout_s``.

@@ -33,7 +33,11 @@ def time_of(nb: nbformat.NotebookNode) -> str:
 
 
 def nav_cell(prev: Path | None, nxt: Path | None) -> nbformat.NotebookNode:
-    parts = [f"< [{prev.stem}]({prev.name})" if prev else "", "[Contents](index.ipynb)", f"[{nxt.stem}]({nxt.name}) >" if nxt else ""]
+    parts = [
+        f"< [{prev.stem}]({prev.name})" if prev else "",
+        "[Contents](index.ipynb)",
+        f"[{nxt.stem}]({nxt.name}) >" if nxt else "",
+    ]
     cell = nbformat.v4.new_markdown_cell(" | ".join(p for p in parts if p))
     cell.metadata["tags"] = [TAG]
     return cell

@@ -28,7 +28,7 @@ class Fault:
     error_status: int = 500
     outage: bool = False
 
-    def __add__(self, other: "Fault") -> "Fault":
+    def __add__(self, other: Fault) -> Fault:
         if not isinstance(other, Fault):
             return NotImplemented
         # Independent error chances combine as 1 - (1-p)(1-q).
@@ -76,7 +76,9 @@ def latency(seconds: float, jitter_s: float = 0.0) -> Fault:
 def error_rate(fraction: float, status: int = 500) -> Fault:
     """A ``fraction`` (0..1) of requests get HTTP ``status`` instead of an answer."""
     if not isinstance(fraction, (int, float)) or not 0 <= fraction <= 1:
-        hint = f" (did you mean {fraction / 100:g}?)" if isinstance(fraction, (int, float)) and 1 < fraction <= 100 else ""
+        hint = (
+            f" (did you mean {fraction / 100:g}?)" if isinstance(fraction, (int, float)) and 1 < fraction <= 100 else ""
+        )
         raise ValueError(f"error_rate takes a fraction between 0 and 1, got {fraction!r}{hint}")
     if not isinstance(status, int) or not 400 <= status <= 599:
         raise ValueError(f"status must be an HTTP error status 400-599, got {status!r}")

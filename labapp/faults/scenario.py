@@ -34,7 +34,7 @@ class Scenario:
     def __init__(self, steps: tuple[Step, ...] = ()) -> None:
         self.steps = steps
 
-    def at(self, seconds: float, service: str, fault: Fault, *, for_s: float) -> "Scenario":
+    def at(self, seconds: float, service: str, fault: Fault, *, for_s: float) -> Scenario:
         if not isinstance(fault, Fault):
             raise TypeError(f"expected a Fault such as outage() or latency(0.2), got {fault!r}")
         if seconds < 0 or for_s <= 0:

@@ -37,9 +37,7 @@ class FaultSwitch:
 
     def set(self, fault: Fault) -> None:
         if not isinstance(fault, Fault):
-            raise TypeError(
-                f"expected a Fault such as latency(0.2), error_rate(0.1) or outage(), got {fault!r}"
-            )
+            raise TypeError(f"expected a Fault such as latency(0.2), error_rate(0.1) or outage(), got {fault!r}")
         with self._lock:
             self._fault = fault
             self.history.append(FaultEvent(time.time(), self.service, fault))

@@ -4,4 +4,14 @@ from .generator import LoadRun, run_closed_loop, run_open_loop
 from .result import LoadResult, Record
 from .targets import Target, TargetMix, checkout, get
 
-__all__ = ["LoadResult", "LoadRun", "Record", "Target", "TargetMix", "checkout", "get", "run_closed_loop", "run_open_loop"]
+__all__ = [
+    "LoadResult",
+    "LoadRun",
+    "Record",
+    "Target",
+    "TargetMix",
+    "checkout",
+    "get",
+    "run_closed_loop",
+    "run_open_loop",
+]

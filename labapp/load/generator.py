@@ -53,7 +53,7 @@ def run_open_loop(
     seed: int = 0,
     progress: bool = True,
     background: bool = False,
-) -> "LoadResult | LoadRun":
+) -> LoadResult | LoadRun:
     """Send ``rate`` requests per second for ``duration_s`` seconds, whatever the server does.
 
     Args:
@@ -99,7 +99,7 @@ def run_closed_loop(
     seed: int = 0,
     progress: bool = True,
     background: bool = False,
-) -> "LoadResult | LoadRun":
+) -> LoadResult | LoadRun:
     """``users`` loop send → wait for the answer → think → send, for ``duration_s`` seconds.
 
     The arrival rate is whatever the server allows: when it slows, users send
@@ -181,11 +181,21 @@ class _Plan:
         self.max_requests = MAX_REQUESTS
         self.bind_source = clients > 1 and _is_ipv4_loopback(parts.hostname)
 
-    def execute(self, mode: str, duration_s: float, rate: float | None, progress: bool, background: bool) -> "LoadResult | LoadRun":
+    def execute(
+        self, mode: str, duration_s: float, rate: float | None, progress: bool, background: bool
+    ) -> LoadResult | LoadRun:
         stop = threading.Event()
         box: dict[str, Any] = {}
         total = len(self.offsets) if self.offsets is not None else None
-        bar = tqdm(total=total, desc=f"{mode}-loop load", unit="req", file=sys.stderr, mininterval=0.5, disable=not progress or background, leave=True)
+        bar = tqdm(
+            total=total,
+            desc=f"{mode}-loop load",
+            unit="req",
+            file=sys.stderr,
+            mininterval=0.5,
+            disable=not progress or background,
+            leave=True,
+        )
 
         def target() -> None:
             try:
@@ -209,7 +219,9 @@ class _Plan:
             bar.close()
         return run.wait()
 
-    async def _run(self, mode: str, duration_s: float, rate: float | None, bar: tqdm, stop: threading.Event) -> LoadResult:
+    async def _run(
+        self, mode: str, duration_s: float, rate: float | None, bar: tqdm, stop: threading.Event
+    ) -> LoadResult:
         loop = asyncio.get_running_loop()
         records: list[Record] = []
         per_identity = max(1, self.concurrency // self.clients)

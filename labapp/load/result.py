@@ -30,7 +30,9 @@ class Record:
 class LoadResult:
     """The records of one run plus what was asked for."""
 
-    def __init__(self, records: list[Record], *, mode: str, started: float, duration_s: float, target_rate: float | None) -> None:
+    def __init__(
+        self, records: list[Record], *, mode: str, started: float, duration_s: float, target_rate: float | None
+    ) -> None:
         self.records = sorted(records, key=lambda r: r.scheduled)
         self.mode = mode
         self.started = started

@@ -51,7 +51,7 @@ def checkout(ids: int = 100) -> Target:
 class TargetMix:
     """A weighted choice among targets: ``{get("/products/{id}"): 9, checkout(): 1}``."""
 
-    def __init__(self, targets: "str | Target | Sequence[str | Target] | Mapping[str | Target, float]") -> None:
+    def __init__(self, targets: str | Target | Sequence[str | Target] | Mapping[str | Target, float]) -> None:
         if isinstance(targets, (str, Target)):
             targets = [targets]
         if isinstance(targets, Mapping):

@@ -25,7 +25,8 @@ def watch(targets: Mapping[str, str], *, interval_s: float = 1.0, prefer: str = 
     watcher: Watcher
     if prefer == "prometheus" or (prefer == "auto" and binary):
         watcher = PrometheusServer(targets, interval_s=interval_s).start()
-        message = f"mode: real Prometheus ({watcher.version.split(' (')[0]}) at {watcher.url}, scraping every {interval_s:g} s"
+        version = watcher.version.split(" (")[0]
+        message = f"mode: real Prometheus ({version}) at {watcher.url}, scraping every {interval_s:g} s"
     else:
         watcher = Scraper(targets, interval_s=interval_s).start()
         why = "by request" if prefer == "embedded" else "no 'prometheus' binary on PATH"

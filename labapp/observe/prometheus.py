@@ -91,7 +91,7 @@ class PrometheusServer:
             lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: ['{urlsplit(url).netloc}']"]
         return "\n".join(lines) + "\n"
 
-    def start(self, timeout_s: float = 20.0) -> "PrometheusServer":
+    def start(self, timeout_s: float = 20.0) -> PrometheusServer:
         """Start Prometheus and wait until /-/ready answers 200."""
         if self._process is not None and self._process.poll() is None:
             return self
@@ -184,7 +184,7 @@ class PrometheusServer:
 
 
 def _rows(data: dict) -> list[tuple[float, tuple[tuple[str, str], ...], float]]:  # type: ignore[type-arg]
-    rows = []
+    rows: list[tuple[float, tuple[tuple[str, str], ...], float]] = []
     kind = data["resultType"]
     if kind == "scalar":
         return [(float(data["result"][0]), (), float(data["result"][1]))]

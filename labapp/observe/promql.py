@@ -15,6 +15,7 @@ Anything else raises PromQLError naming what is not supported here.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Callable
@@ -44,6 +45,7 @@ Value = Vector | float
 
 
 # -- syntax tree ----------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Selector:
@@ -80,12 +82,13 @@ class Binary:
 
 # -- parser ---------------------------------------------------------------
 
+
 def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens, pos, text = [], 0, text.strip()
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise PromQLError(f"cannot read the query at {text[pos:pos + 15]!r}")
+            raise PromQLError(f"cannot read the query at {text[pos : pos + 15]!r}")
         pos = m.end()
         kind = m.lastgroup if m.lastgroup != "unit" else "num"
         if m.group("num") is not None:
@@ -185,9 +188,7 @@ class _Parser:
             self.take(",")
             args.append(self.expr())
         self.take(")")
-        if func in ("rate", "increase") and not (
-            len(args) == 1 and isinstance(args[0], Selector) and args[0].range_s
-        ):
+        if func in ("rate", "increase") and not (len(args) == 1 and isinstance(args[0], Selector) and args[0].range_s):
             raise PromQLError(f"{func}() takes one range selector, like {func}(metric[5s])")
         if func == "histogram_quantile" and not (len(args) == 2 and isinstance(args[0], Number)):
             raise PromQLError("histogram_quantile takes a number and a vector: histogram_quantile(0.95, ...)")
@@ -204,7 +205,7 @@ class _Parser:
                     raise PromQLError(f"unknown label matcher {op!r} in {self.text!r}")
                 kind, value = self.take()
                 if kind != "str":
-                    raise PromQLError(f"label values are quoted strings: {label}{op}\"...\"")
+                    raise PromQLError(f'label values are quoted strings: {label}{op}"..."')
                 matchers.append((label, op, value[1:-1].encode().decode("unicode_escape")))
                 if self.peek() == ",":
                     self.take(",")
@@ -229,6 +230,7 @@ def parse(text: str) -> object:
 
 
 # -- evaluation -----------------------------------------------------------
+
 
 def evaluate(node: object, store: SeriesStore, at: float) -> Value:
     """The value of ``node`` at Unix time ``at``: an instant vector or a number."""
@@ -276,11 +278,9 @@ def _instant(sel: Selector, store: SeriesStore, at: float) -> Vector:
     for s in store.series(sel.name):
         if not _matches(s.labels, sel.matchers):
             continue
-        for t, v in zip(reversed(s.times), reversed(s.values)):
-            if t <= at:
-                if t > at - LOOKBACK_S:
-                    out[s.labels] = v
-                break
+        i = bisect.bisect_right(s.times, at) - 1  # last sample at or before `at`
+        if i >= 0 and s.times[i] > at - LOOKBACK_S:
+            out[s.labels] = s.values[i]
     return out
 
 
@@ -292,7 +292,8 @@ def _rate(sel: Selector, store: SeriesStore, at: float, *, per_second: bool) -> 
     for s in store.series(sel.name):
         if not _matches(s.labels, sel.matchers):
             continue
-        points = [(t, v) for t, v in zip(s.times, s.values) if start < t <= at]
+        lo, hi = bisect.bisect_right(s.times, start), bisect.bisect_right(s.times, at)
+        points = list(zip(s.times[lo:hi], s.values[lo:hi], strict=True))
         if len(points) < 2:
             continue
         increase, prev = 0.0, points[0][1]
@@ -377,7 +378,7 @@ def _histogram_quantile(q: float, vec: Vector) -> Vector:
         if not math.isinf(buckets[-1][0]) or len(buckets) < 2:
             out[key] = math.nan
             continue
-        counts = []
+        counts: list[float] = []
         for _, c in buckets:  # rates of cumulative counts can wobble; keep them monotonic
             counts.append(max(c, counts[-1]) if counts else c)
         total = counts[-1]

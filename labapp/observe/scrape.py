@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .frames import result_frame
 from .promql import evaluate, parse
-from .store import SeriesStore
+from .store import Labels, SeriesStore
 
 __all__ = ["Scraper"]
 
@@ -72,7 +72,7 @@ class Scraper:
             self.store.add(t, samples, {"job": job, "instance": instance})
         self.scrapes += 1
 
-    def start(self) -> "Scraper":
+    def start(self) -> Scraper:
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name="lab-scraper", daemon=True)
@@ -113,7 +113,7 @@ class Scraper:
         end = self._clock() if end is None else end
         _check_range(start, end, step_s)
         node = parse(promql)
-        rows = []
+        rows: list[tuple[float, Labels, float]] = []
         t = start
         while t <= end + 1e-9:
             value = evaluate(node, self.store, t)

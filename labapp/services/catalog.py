@@ -30,9 +30,7 @@ def make_catalog_app(switch: FaultSwitch) -> FastAPI:
         return product(product_id)
 
     @router.get("/products")
-    async def list_products(
-        offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=100)
-    ) -> dict[str, object]:
+    async def list_products(offset: int = Query(0, ge=0), limit: int = Query(20, ge=1, le=100)) -> dict[str, object]:
         ids = range(offset + 1, min(offset + limit, PRODUCT_COUNT) + 1)
         return {"items": [product(i) for i in ids], "total": PRODUCT_COUNT}
 

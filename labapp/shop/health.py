@@ -29,7 +29,7 @@ async def ready(request: Request) -> JSONResponse:
     downstream: Downstream = request.app.state.downstream
     names = list(downstream.urls)
     results = await asyncio.gather(*(_probe(downstream, name) for name in names))
-    checks = dict(zip(names, results))
+    checks = dict(zip(names, results, strict=True))
     ok = all(checks[name]["ok"] for name in ESSENTIAL if name in checks)
     body = {"status": "ready" if ok else "not ready", "checks": checks}
     return JSONResponse(body, status_code=200 if ok else 503)

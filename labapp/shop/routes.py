@@ -63,7 +63,9 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
         raise HTTPException(404, f"no product {order.product_id}")
     amount = item.json()["price_cents"] * order.quantity
     try:
-        charge = await downstream.call("payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card})
+        charge = await downstream.call(
+            "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}
+        )
     except DownstreamError as exc:
         status = 504 if exc.outcome == "timeout" else 502
         raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
@@ -78,7 +80,9 @@ async def list_items(
 ) -> dict[str, object]:
     """A page of the catalog; later notebooks put a rate limit on it."""
     try:
-        response = await _downstream(request).call("catalog", "GET", "/products", params={"offset": offset, "limit": limit})
+        response = await _downstream(request).call(
+            "catalog", "GET", "/products", params={"offset": offset, "limit": limit}
+        )
     except DownstreamError as exc:
         raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
     return response.json()
