@@ -32,11 +32,12 @@ def snapshot() -> dict[str, float]:
         "rss_mib": int(status["VmRSS"].split()[0]) / 1024,
         "threads": int(status["Threads"]),
         "fds": len(os.listdir("/proc/self/fd")),
+        "names": ", ".join(sorted(t.name for t in threading.enumerate())),
     }
 
 
 def show(label: str, s: dict[str, float]) -> None:
-    print(f"| {label} | {s['rss_mib']:.1f} | {s['threads']:.0f} | {s['fds']:.0f} |", flush=True)
+    print(f"| {label} | {s['rss_mib']:.1f} | {s['threads']:.0f} | {s['fds']:.0f} | {s.get('names', '')} |", flush=True)
 
 
 def main() -> int:
@@ -46,8 +47,8 @@ def main() -> int:
     args = parser.parse_args()
     install_sigterm_as_interrupt()
 
-    print("| moment | RSS MiB | threads | open fds |")
-    print("|---|---|---|---|")
+    print("| moment | RSS MiB | threads (OS) | open fds | Python threads |")
+    print("|---|---|---|---|---|")
     show("python, before importing labapp", snapshot())
     from labapp import Lab
 
@@ -71,7 +72,7 @@ def main() -> int:
             time.sleep(0.5)
             samples.append(snapshot())
         load.join()
-        peak = {k: max(s[k] for s in samples) for k in samples[0]}
+        peak = {k: max(s[k] for s in samples) for k in ("rss_mib", "threads", "fds")}
         show(f"under load, peak of {len(samples)} samples", peak)
         show("under load, last sample", samples[-1])
         time.sleep(2.0)

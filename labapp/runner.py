@@ -72,14 +72,14 @@ class ServerThread:
         config = uvicorn.Config(
             self.app,
             log_level="warning",
-            lifespan="off",
+            lifespan="auto",  # the shop closes its HTTP clients on shutdown
             # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default; in a lab
             # where every client is on loopback that lets any client choose its
             # own address. Proxy trust is a lesson of its own (notebook 08).
             proxy_headers=False,
             access_log=False,
             http="auto",  # httptools when installed: ~20% more req/s than h11 here
-            loop="auto",
+            loop="asyncio",  # not uvloop: it leaves transports for the GC to warn about
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

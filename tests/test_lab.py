@@ -118,14 +118,14 @@ def test_serve_runs_another_app_beside_the_shop(lab: Lab, http: httpx.Client) ->
 
 
 def test_watch_embedded_scrapes_the_shop_and_stops_with_the_lab(
-    lab: Lab, capsys: pytest.CaptureFixture[str], wait_until  # type: ignore[no-untyped-def]
+    lab: Lab, capsys: pytest.CaptureFixture[str], clean_stop  # type: ignore[no-untyped-def]
 ) -> None:
     watcher = lab.watch(prefer="embedded", interval_s=0.1)
     assert isinstance(watcher, Scraper)
     assert "mode: embedded scraper (by request)" in capsys.readouterr().out
     assert watcher.scrapes >= 2
     assert watcher.query("up")["value"].tolist() == [1.0]
-    lab.stop()  # the next test's `lab` fixture starts it again
+    clean_stop(lab)  # lab.stop(); the next test's `lab` fixture starts it again
     done = watcher.scrapes
     assert not watcher._thread.is_alive()  # type: ignore[union-attr]
     assert watcher.scrapes == done

@@ -78,10 +78,12 @@ class PrometheusServer:
 
     def config_text(self) -> str:
         """The prometheus.yml this run uses (printed by notebook 02)."""
+        # Prometheus durations take integers with a unit: 1s, 500ms (never 0.5s).
+        interval = f"{round(self.interval_s * 1000)}ms" if self.interval_s % 1 else f"{self.interval_s:.0f}s"
         lines = [
             "global:",
-            f"  scrape_interval: {self.interval_s:g}s",
-            f"  evaluation_interval: {self.interval_s:g}s",
+            f"  scrape_interval: {interval}",
+            f"  evaluation_interval: {interval}",
         ]
         if self.rule_files:
             lines.append("rule_files:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
@@ -20,7 +20,7 @@ class DownstreamError(Exception):
     def __init__(self, service: str, outcome: str, detail: str) -> None:
         super().__init__(f"{service}: {outcome} ({detail})")
         self.service = service
-        self.outcome = outcome  # "timeout", "unreachable" or "error"
+        self.outcome = outcome  # "timeout", "unreachable", "error" (5xx) or "rejected" (other)
         self.detail = detail
 
 
@@ -51,17 +51,21 @@ class Downstream:
             )
         return self._clients[service]
 
-    async def call(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Call ``service``; return its response if it is below 500, else raise DownstreamError.
+    async def call(
+        self, service: str, method: str, path: str, *, expect: Collection[int] = (200,), **kwargs: Any
+    ) -> httpx.Response:
+        """Call ``service``; return its response if its status is in ``expect``, else raise DownstreamError.
 
-        4xx answers are returned: they are the caller's mistake, not the dependency failing.
+        ``expect`` lists the answers the caller knows how to handle (200, and 404
+        for a lookup). Anything else, a 503 or a 429 alike, is the dependency
+        failing this call: outcome "error" for 5xx, "rejected" for other statuses.
         """
         start = time.perf_counter()
         outcome = "ok"
         try:
             response = await self.client(service).request(method, path, **kwargs)
-            if response.status_code >= 500:
-                outcome = "error"
+            if response.status_code not in expect:
+                outcome = "error" if response.status_code >= 500 else "rejected"
                 raise DownstreamError(service, outcome, f"HTTP {response.status_code}")
             return response
         except httpx.TimeoutException as exc:

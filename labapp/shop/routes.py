@@ -26,7 +26,7 @@ async def product_page(request: Request, product_id: int) -> dict[str, object]:
         raise HTTPException(422, "product_id must be a positive integer")
     downstream = _downstream(request)
     try:
-        response = await downstream.call("catalog", "GET", f"/products/{product_id}")
+        response = await downstream.call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
     except DownstreamError as exc:
         # Essential dependency: without the catalog there is no page to show.
         raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
@@ -56,7 +56,7 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
     """Price the order from the catalog, then charge it through payments."""
     downstream = _downstream(request)
     try:
-        item = await downstream.call("catalog", "GET", f"/products/{order.product_id}")
+        item = await downstream.call("catalog", "GET", f"/products/{order.product_id}", expect=(200, 404))
     except DownstreamError as exc:
         raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
     if item.status_code == 404:
@@ -64,7 +64,7 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
     amount = item.json()["price_cents"] * order.quantity
     try:
         charge = await downstream.call(
-            "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}
+            "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}, expect=(200, 402)
         )
     except DownstreamError as exc:
         status = 504 if exc.outcome == "timeout" else 502

@@ -2,5 +2,6 @@
 
 from .metrics import LATENCY_BUCKETS_S, ShopMetrics
 from .middleware import UNMATCHED_ROUTE, MetricsMiddleware
+from .requests import RequestMetrics
 
-__all__ = ["LATENCY_BUCKETS_S", "MetricsMiddleware", "ShopMetrics", "UNMATCHED_ROUTE"]
+__all__ = ["LATENCY_BUCKETS_S", "MetricsMiddleware", "RequestMetrics", "ShopMetrics", "UNMATCHED_ROUTE"]

@@ -7,46 +7,32 @@ old names cannot collide ("Duplicated timeseries in CollectorRegistry").
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from .requests import RequestMetrics
 
 __all__ = ["LATENCY_BUCKETS_S", "ShopMetrics"]
 
 # Bucket bounds in seconds: dense where the shop lives (5-250 ms), sparse in the
-# tail, and a bound at each timeout the lab sets, so "slower than the timeout"
-# is one bucket. Prometheus' default buckets are similar; choose yours from
-# your SLO ("95% under 250 ms" needs a bound at 0.25).
+# tail. Prometheus' default buckets are similar; choose yours from your SLO
+# ("95% under 250 ms" needs a bound at 0.25).
 LATENCY_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class ShopMetrics:
     """The shop's metrics, named namespace_subsystem_name_unit.
 
-    Counters are declared without ``_total``: prometheus-client appends it.
+    ``http``: requests_total, request_duration_seconds and requests_in_flight,
+    written by :class:`MetricsMiddleware`. ``downstream_*``: the shop's calls to
+    its dependencies. Counters are declared without ``_total``: the library adds it.
     """
 
     def __init__(self, registry: CollectorRegistry | None = None, namespace: str = "shop") -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests answered, by method, route template and status code.",
-            ["method", "route", "status"],
-            namespace=namespace,
-            registry=self.registry,
-        )
-        self.latency = Histogram(
-            "http_request_duration_seconds",
-            "Time from request received to response sent, by method and route template.",
-            ["method", "route"],
-            namespace=namespace,
-            buckets=LATENCY_BUCKETS_S,
-            registry=self.registry,
-        )
-        self.in_flight = Gauge(
-            "http_requests_in_flight",
-            "Requests being handled right now.",
-            namespace=namespace,
-            registry=self.registry,
-        )
+        # Per-request metrics: recorded by MetricsMiddleware on every request,
+        # so they are kept without locks (see requests.py for why).
+        self.http = RequestMetrics(namespace, LATENCY_BUCKETS_S)
+        self.registry.register(self.http)
         self.downstream_requests = Counter(
             "downstream_requests",
             "Calls from the shop to its dependencies, by service and outcome.",

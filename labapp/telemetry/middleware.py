@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import ShopMetrics
@@ -32,12 +31,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp, metrics: ShopMetrics, excluded_paths: Iterable[str] = ("/metrics",)) -> None:
         self.app = app
-        self.metrics = metrics
+        self.http = metrics.http
         self.excluded = frozenset(excluded_paths)
-        # Label children are looked up once and kept: .labels() hashes and locks
-        # on every call, which is most of a naive middleware's cost.
-        self._counters: dict[tuple[str, str, int], Counter] = {}
-        self._histograms: dict[tuple[str, str], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.excluded:
@@ -52,25 +47,13 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        self.metrics.in_flight.inc()
+        self.http.in_flight += 1
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - start
-            self.metrics.in_flight.dec()
-            self._record(scope, status, elapsed)
-
-    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or UNMATCHED_ROUTE
-        method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
-        key = (method, template, status)
-        counter = self._counters.get(key)
-        if counter is None:
-            counter = self._counters[key] = self.metrics.requests.labels(method, template, str(status))
-        counter.inc()
-        hkey = (method, template)
-        histogram = self._histograms.get(hkey)
-        if histogram is None:
-            histogram = self._histograms[hkey] = self.metrics.latency.labels(method, template)
-        histogram.observe(elapsed)
+            self.http.in_flight -= 1
+            # The router put the matched route in the scope: its template, not the raw path.
+            template = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
+            self.http.observe(method, template, status, elapsed)

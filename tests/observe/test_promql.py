@@ -1,0 +1,191 @@
+"""The embedded PromQL subset, on a hand-made SeriesStore (no network, no clock)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from labapp.observe import PromQLError
+from labapp.observe.promql import evaluate, parse
+from labapp.observe.store import SeriesStore
+
+T0 = 1_700_000_000.0
+JOB = {"job": "shop", "instance": "127.0.0.1:8000"}
+BUCKETS = {"0.1": 50, "0.25": 80, "0.5": 95, "+Inf": 100}  # cumulative counts per unit of time
+
+
+def q(store: SeriesStore, query: str, at: float) -> object:
+    return evaluate(parse(query), store, at)
+
+
+def only(value: object) -> float:
+    assert isinstance(value, dict) and len(value) == 1, value
+    return next(iter(value.values()))
+
+
+@pytest.fixture
+def store() -> SeriesStore:
+    """60 s of scrapes every second: requests rise 10/s (route a) and 5/s (route b),
+    errors 2.5/s on route a, and a histogram of route a whose buckets rise by BUCKETS per second."""
+    store = SeriesStore()
+    for i in range(61):
+        t = T0 + i
+        samples = [
+            ("reqs_total", {"route": "a", "status": "200"}, 7.5 * i),
+            ("reqs_total", {"route": "a", "status": "500"}, 2.5 * i),
+            ("reqs_total", {"route": "b", "status": "200"}, 5.0 * i),
+            ("errors_total", {"route": "a"}, 2.5 * i),
+            ("errors_total", {"route": "b"}, 0.0),
+            ("in_flight", {}, float(i % 4)),
+        ]
+        samples += [("lat_bucket", {"route": "a", "le": le}, float(n * i)) for le, n in BUCKETS.items()]
+        store.add(t, samples, JOB)
+    return store
+
+
+def test_rate_of_a_counter_rising_10_per_second_is_10(store: SeriesStore) -> None:
+    value = q(store, 'sum(rate(reqs_total{route="a"}[10s]))', T0 + 60)
+    assert value == {(): pytest.approx(10.0, rel=0.02)}
+
+
+def test_rate_keeps_labels_and_drops_the_name(store: SeriesStore) -> None:
+    value = q(store, 'rate(reqs_total{route="b"}[5s])', T0 + 60)
+    assert isinstance(value, dict)
+    (labels, rate), = value.items()
+    assert dict(labels) == {"route": "b", "status": "200", **JOB}
+    assert rate == pytest.approx(5.0, rel=0.02)
+
+
+def test_increase_over_a_window(store: SeriesStore) -> None:
+    assert only(q(store, 'increase(errors_total{route="a"}[10s])', T0 + 60)) == pytest.approx(25.0, rel=0.02)
+
+
+def test_rate_handles_a_counter_reset() -> None:
+    store = SeriesStore()
+    # +10 every second; the process restarts between t=5 and t=6 and counts from 0 again.
+    values = [0, 10, 20, 30, 40, 50, 10, 20, 30, 40, 50]
+    for i, v in enumerate(values):
+        store.add(T0 + i, [("c_total", {}, float(v))], JOB)
+    assert only(q(store, "rate(c_total[10s])", T0 + 10)) == pytest.approx(10.0, rel=0.05)
+    assert only(q(store, "increase(c_total[10s])", T0 + 10)) == pytest.approx(100.0, rel=0.05)
+
+
+def test_rate_needs_two_samples_in_the_window(store: SeriesStore) -> None:
+    assert q(store, "rate(reqs_total[1s])", T0 + 60.5) == {}
+
+
+def test_sum_by_and_without(store: SeriesStore) -> None:
+    by_route = q(store, "sum by (route) (rate(reqs_total[10s]))", T0 + 60)
+    assert by_route == {
+        (("route", "a"),): pytest.approx(10.0, rel=0.02),
+        (("route", "b"),): pytest.approx(5.0, rel=0.02),
+    }
+    trailing = q(store, "sum(rate(reqs_total[10s])) by (status)", T0 + 60)
+    assert trailing == {
+        (("status", "200"),): pytest.approx(12.5, rel=0.02),
+        (("status", "500"),): pytest.approx(2.5, rel=0.02),
+    }
+    without = q(store, "sum without (status, instance) (rate(reqs_total[10s]))", T0 + 60)
+    assert isinstance(without, dict)
+    assert {dict(k)["route"]: v for k, v in without.items()} == {
+        "a": pytest.approx(10.0, rel=0.02),
+        "b": pytest.approx(5.0, rel=0.02),
+    }
+    assert all(set(dict(k)) == {"job", "route"} for k in without)
+
+
+def test_other_aggregations(store: SeriesStore) -> None:
+    assert only(q(store, "count(reqs_total)", T0 + 60)) == 3
+    assert only(q(store, "max(reqs_total)", T0 + 60)) == 450
+    assert only(q(store, "min(reqs_total)", T0 + 60)) == 150
+    assert only(q(store, "avg(reqs_total)", T0 + 60)) == pytest.approx(300)
+
+
+def test_instant_selector_takes_the_latest_sample_at_or_before(store: SeriesStore) -> None:
+    assert only(q(store, "in_flight", T0 + 6.5)) == 2.0  # the sample at T0 + 6
+    assert q(store, "in_flight", T0 - 1) == {}  # nothing yet
+
+
+def test_label_matchers(store: SeriesStore) -> None:
+    assert len(q(store, 'reqs_total{status!="200"}', T0 + 60)) == 1  # type: ignore[arg-type]
+    assert len(q(store, 'reqs_total{route=~"a|b", status=~"2.."}', T0 + 60)) == 2  # type: ignore[arg-type]
+    assert len(q(store, 'reqs_total{route!~"a"}', T0 + 60)) == 1  # type: ignore[arg-type]
+    assert q(store, 'reqs_total{route="zzz"}', T0 + 60) == {}
+
+
+def test_division_of_vectors_is_an_error_ratio(store: SeriesStore) -> None:
+    ratio = q(store, 'sum(rate(reqs_total{status="500"}[10s])) / sum(rate(reqs_total[10s]))', T0 + 60)
+    assert only(ratio) == pytest.approx(2.5 / 15, rel=0.02)
+
+
+def test_one_to_one_matching_between_vectors(store: SeriesStore) -> None:
+    value = q(store, 'errors_total{route="a"} / errors_total', T0 + 60)
+    assert only(value) == 1.0  # only the series whose labels match on both sides
+
+
+def test_division_by_zero_follows_prometheus(store: SeriesStore) -> None:
+    value = q(store, 'errors_total{route="b"} / errors_total{route="b"}', T0 + 60)
+    assert math.isnan(only(value))  # 0 / 0
+    assert only(q(store, 'errors_total{route="a"} / 0', T0 + 60)) == math.inf
+
+
+def test_scalar_arithmetic_and_precedence(store: SeriesStore) -> None:
+    assert q(store, "1 + 2 * 3", T0) == 7.0
+    assert q(store, "(1 + 2) * 3", T0) == 9.0
+    assert q(store, "10 / 4 - 1", T0) == 1.5
+    assert only(q(store, 'sum(rate(reqs_total{route="a"}[10s])) * 1000', T0 + 60)) == pytest.approx(10_000, rel=0.02)
+
+
+def test_histogram_quantile_interpolates_inside_the_bucket(store: SeriesStore) -> None:
+    query = "histogram_quantile({q}, sum by (le) (rate(lat_bucket[10s])))"
+    # per second: 50 <= 0.1 s, 80 <= 0.25 s, 95 <= 0.5 s, 100 in all
+    # p90: rank 90 falls in (0.25, 0.5], which holds 15; 10 of them are below rank -> 0.25 + 0.25 * 10/15
+    assert only(q(store, query.format(q=0.9), T0 + 60)) == pytest.approx(0.25 + 0.25 * 10 / 15, rel=1e-6)
+    # p50: rank 50 is the top of the first bucket (0, 0.1]
+    assert only(q(store, query.format(q=0.5), T0 + 60)) == pytest.approx(0.1, rel=1e-6)
+    # p25: half-way into the first bucket, which starts at 0
+    assert only(q(store, query.format(q=0.25), T0 + 60)) == pytest.approx(0.05, rel=1e-6)
+    # p99 falls in +Inf: Prometheus answers the highest finite bound
+    assert only(q(store, query.format(q=0.99), T0 + 60)) == pytest.approx(0.5)
+
+
+def test_histogram_quantile_on_raw_cumulative_counts(store: SeriesStore) -> None:
+    value = q(store, "histogram_quantile(0.9, lat_bucket)", T0 + 1)
+    assert only(value) == pytest.approx(0.25 + 0.25 * 10 / 15, rel=1e-6)
+
+
+def test_histogram_quantile_edge_cases() -> None:
+    store = SeriesStore()
+    store.add(T0, [("h_bucket", {"le": "0.1"}, 0.0), ("h_bucket", {"le": "+Inf"}, 0.0)], JOB)
+    store.add(T0, [("g_bucket", {"le": "0.1"}, 5.0), ("g_bucket", {"le": "0.2"}, 9.0)], JOB)
+    assert math.isnan(only(q(store, "histogram_quantile(0.5, h_bucket)", T0)))  # no observations
+    assert math.isnan(only(q(store, "histogram_quantile(0.5, g_bucket)", T0)))  # no +Inf bucket
+    store.add(T0, [("k_bucket", {"le": "1"}, 5.0), ("k_bucket", {"le": "+Inf"}, 5.0)], JOB)
+    assert only(q(store, "histogram_quantile(1.5, k_bucket)", T0)) == math.inf
+    assert only(q(store, "histogram_quantile(1, k_bucket)", T0)) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("irate(reqs_total[5s])", r"irate\(\) is not in the embedded evaluator.*a real Prometheus knows it all"),
+        ("absent(up)", r"absent\(\) is not in the embedded evaluator"),
+        ("rate(reqs_total)", r"rate\(\) takes one range selector, like rate\(metric\[5s\]\)"),
+        ("histogram_quantile(lat_bucket)", r"histogram_quantile takes a number and a vector"),
+        ("reqs_total[5s]", r"must be inside rate\(\) or increase\(\)"),
+        ("reqs_total > 5", r"cannot read the query at ' ?> 5'"),
+        ("sum(rate(reqs_total[5s])", r"query ends early"),
+        ("reqs_total[5x]", r"cannot read the query|a range looks like"),
+        ('reqs_total{route=a}', r"label values are quoted strings"),
+        ("reqs_total offset 5m", r"unexpected 'offset'"),
+        ("", r"non-empty string"),
+    ],
+)
+def test_unsupported_or_malformed_queries_raise_a_clear_promql_error(store: SeriesStore, query: str, message: str) -> None:
+    with pytest.raises(PromQLError, match=message):
+        q(store, query, T0 + 60)
+
+
+def test_promql_error_is_a_value_error() -> None:
+    assert issubclass(PromQLError, ValueError)

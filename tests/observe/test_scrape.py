@@ -1,0 +1,96 @@
+"""The embedded Scraper against a running lab: what PromQL says matches what the load did."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+from labapp import Lab, LoadResult, Scraper, latency
+from labapp.observe import watch
+from labapp.telemetry import LATENCY_BUCKETS_S
+
+
+@pytest.fixture
+def scraper(lab: Lab) -> Iterator[Scraper]:
+    scraper = Scraper({"shop": lab.url}, interval_s=0.25).start()
+    scraper.wait_for_scrapes(2)
+    yield scraper
+    scraper.stop()
+
+
+def test_scrapes_store_samples_with_job_and_instance(lab: Lab, scraper: Scraper) -> None:
+    up = scraper.query("up")
+    assert up["value"].tolist() == [1.0]
+    assert up["job"].tolist() == ["shop"]
+    assert up["instance"].tolist() == [lab.url.removeprefix("http://")]
+    assert "shop_http_request_duration_seconds_bucket" in scraper.store.names()
+    assert scraper.errors == []
+    assert "embedded" in repr(scraper)
+
+
+def test_open_loop_rate_and_p95_agree_with_the_client(lab: Lab, scraper: Scraper) -> None:
+    # 60 ms on the catalog puts every product page in the (0.05, 0.1] bucket,
+    # well away from bucket edges, client side and server side alike.
+    lab.inject("catalog", latency(0.06))
+    result = lab.load(rate=50, duration_s=4, progress=False)
+    assert isinstance(result, LoadResult)
+    scraper.wait_for_scrapes(2)
+    assert {r.status for r in result.records} == {200}
+
+    # mid-run: the 2 s window ending 3 s after the start lies wholly inside the run
+    mid = result.started + 3.0
+    rate = scraper.query("sum(rate(shop_http_requests_total[2s]))", at=mid)
+    assert rate["value"].iloc[0] == pytest.approx(50, rel=0.2)
+
+    p95 = scraper.query(
+        "histogram_quantile(0.95, sum by (le) "
+        '(rate(shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}[3s])))',
+        at=result.started + 4.0,
+    )["value"].iloc[0]
+    client_p95 = result.to_frame()["latency_s"].quantile(0.95)
+    bounds = (0.0, *LATENCY_BUCKETS_S, float("inf"))
+    bucket = bisect.bisect_left(bounds, client_p95)  # index of the bucket's upper bound
+    assert bounds[bucket - 1] < p95 <= bounds[bucket], (client_p95, p95)
+
+
+def test_query_range_steps_through_time(lab: Lab, scraper: Scraper) -> None:
+    start = scraper.store.series("up")[0].times[0]
+    scraper.wait_for_scrapes(2)
+    frame = scraper.query_range("up", start, start + 0.5, step_s=0.25)
+    assert isinstance(frame, pd.DataFrame)
+    assert frame["time"].tolist() == [start, start + 0.25, start + 0.5]
+    assert frame.attrs["query"] == "up"
+    with pytest.raises(ValueError, match="before start"):
+        scraper.query_range("up", start, start - 1)
+    with pytest.raises(ValueError, match="step_s must be positive"):
+        scraper.query_range("up", start, start + 1, step_s=0)
+
+
+def test_a_target_that_does_not_answer_is_down() -> None:
+    scraper = Scraper({"gone": "http://127.0.0.1:9"})
+    try:
+        scraper.scrape_once()
+        assert scraper.query("up")["value"].tolist() == [0.0]
+        assert scraper.errors and scraper.errors[0].startswith("gone:")
+    finally:
+        scraper.stop()
+
+
+@pytest.mark.parametrize(("targets", "interval_s"), [({}, 1.0), ({"shop": "http://127.0.0.1:9"}, 0.01)])
+def test_bad_arguments(targets: dict[str, str], interval_s: float) -> None:
+    with pytest.raises(ValueError, match="at least one target|interval_s must be"):
+        Scraper(targets, interval_s=interval_s)
+
+
+def test_watch_embedded_prints_its_mode(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    watcher = watch({"shop": lab.url}, interval_s=0.2, prefer="embedded")
+    try:
+        assert isinstance(watcher, Scraper)
+        assert "mode: embedded scraper (by request)" in capsys.readouterr().out
+    finally:
+        watcher.stop()
+    with pytest.raises(ValueError, match="prefer must be"):
+        watch({"shop": lab.url}, prefer="grafana")

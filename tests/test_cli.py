@@ -1,0 +1,95 @@
+"""``python -m labapp serve``, run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from labapp.__main__ import main
+
+
+def _reader(stream: object, lines: "queue.Queue[str]") -> None:
+    for line in stream:  # type: ignore[attr-defined]
+        lines.put(line)
+
+
+@pytest.fixture
+def serve() -> Iterator[tuple[subprocess.Popen[str], "queue.Queue[str]"]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labapp", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: "queue.Queue[str]" = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    yield process, lines
+    if process.poll() is None:  # the test failed before stopping it
+        process.kill()
+    process.wait(10)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def _line_matching(lines: "queue.Queue[str]", pattern: str, timeout_s: float) -> re.Match[str]:
+    deadline = time.monotonic() + timeout_s
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        seen.append(line)
+        match = re.search(pattern, line)
+        if match:
+            return match
+    pytest.fail(f"no line matching {pattern!r} within {timeout_s} s; got: {''.join(seen)!r}")
+
+
+def test_serve_prints_the_shop_url_and_stops_cleanly_on_sigint(serve) -> None:  # type: ignore[no-untyped-def]
+    process, lines = serve
+    url = _line_matching(lines, r"^shop: (http://127\.0\.0\.1:\d+) ", 30).group(1)
+    _line_matching(lines, r"Press Ctrl-C to stop", 5)
+    assert httpx.get(url + "/health", timeout=5).status_code == 200
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(15) == 0
+    _line_matching(lines, r"^stopped$", 5)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(url + "/health", timeout=2)
+
+
+def test_non_loopback_host_without_allow_remote_exits_with_a_message() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "labapp", "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "--host 0.0.0.0 is not loopback; add --allow-remote" in done.stderr
+    assert done.stdout == ""
+
+
+def test_bad_port_is_reported_not_raised(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "error: shop_port must be 0 (any free port) or 1-65535" in capsys.readouterr().err
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    assert "serve" in capsys.readouterr().err

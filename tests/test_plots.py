@@ -1,0 +1,138 @@
+"""Every plot returns a Figure whose axes say what they show (Agg backend, set in conftest)."""
+
+from __future__ import annotations
+
+import inspect
+import random
+from collections.abc import Callable, Iterator
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from labapp import FaultWindow, LoadResult
+from labapp import plots
+from labapp.load import Record
+from labapp.observe.frames import result_frame
+
+STARTED = 1_700_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> Iterator[None]:
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def result() -> LoadResult:
+    rng = random.Random(0)
+    records = []
+    for i in range(200):
+        scheduled = STARTED + i / 50
+        in_fault = 1.0 <= i / 50 < 2.0
+        latency = rng.uniform(0.005, 0.03) + (0.2 if in_fault else 0.0)
+        status = 503 if in_fault and i % 4 == 0 else 404 if i % 37 == 0 else 0 if i == 150 else 200
+        records.append(Record(scheduled, scheduled, latency, latency, status, "GET", f"/products/{i % 10 + 1}", "client-0", "timeout" if status == 0 else ""))
+    return LoadResult(records, mode="open", started=STARTED, duration_s=4.0, target_rate=50.0)
+
+
+@pytest.fixture
+def faults() -> list[FaultWindow]:
+    return [
+        FaultWindow("catalog", "latency 0.2 s", STARTED + 1.0, STARTED + 2.0),
+        FaultWindow("payments", "outage", STARTED + 3.5, None),
+    ]
+
+
+def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callable[[], Figure]]:
+    buckets = [(0.01, 40.0), (0.025, 120.0), (0.05, 150.0), (0.25, 195.0), (float("inf"), 200.0)]
+    query = result_frame(
+        [(STARTED + t, (("route", route),), float(t * k)) for t in range(5) for route, k in (("/a", 1), ("/b", 2))],
+        "sum by (route) (rate(x[5s]))",
+    )
+    return {
+        "plot_latency_histogram": lambda: plots.plot_latency_histogram(result),
+        "plot_latency_over_time": lambda: plots.plot_latency_over_time(result, faults=faults),
+        "plot_rates": lambda: plots.plot_rates(result, faults=faults, window_s=0.5),
+        "plot_status_mix": lambda: plots.plot_status_mix(result),
+        "plot_bucket_comparison": lambda: plots.plot_bucket_comparison(result, buckets),
+        "plot_query": lambda: plots.plot_query(
+            query, t0=STARTED, ylabel="requests per second", title="Which route is busier?", faults=faults, label="route"
+        ),
+        "plot_series_counts": lambda: plots.plot_series_counts({"raw path": 20_056, "route template": 56}),
+    }
+
+
+def test_agg_backend_is_in_use() -> None:
+    assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWindow]) -> None:
+    public = {name for name, value in vars(plots).items() if name.startswith("plot_") and inspect.isfunction(value)}
+    assert public == set(plots.__all__) == set(_figures(result, faults))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plot_latency_histogram",
+        "plot_latency_over_time",
+        "plot_rates",
+        "plot_status_mix",
+        "plot_bucket_comparison",
+        "plot_query",
+        pytest.param(
+            "plot_series_counts",
+            marks=pytest.mark.xfail(
+                reason="labapp/plots.py:216 plot_series_counts sets no y-axis label (the labelling choices)",
+                strict=True,
+            ),
+        ),
+    ],
+)
+def test_plot_returns_a_figure_with_title_and_axis_labels(name: str, result: LoadResult, faults: list[FaultWindow]) -> None:
+    figure = _figures(result, faults)[name]()
+    assert isinstance(figure, Figure)
+    assert len(figure.axes) == 1
+    ax = figure.axes[0]
+    assert ax.get_title()
+    assert ax.get_xlabel()
+    assert ax.get_ylabel()
+    figure.canvas.draw()  # renders without error
+
+
+def test_series_counts_names_each_labelling(result: LoadResult) -> None:
+    ax = plots.plot_series_counts({"raw path": 20_056, "route template": 56}).axes[0]
+    assert ax.get_title() and ax.get_xlabel()
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["raw path", "route template"]
+    assert ax.get_xscale() == "log"
+
+
+def test_plots_draw_on_a_given_axes(result: LoadResult) -> None:
+    figure, (left, right) = plt.subplots(1, 2)
+    assert plots.plot_rates(result, ax=left) is figure
+    assert plots.plot_status_mix(result, ax=right, title="Mine") is figure
+    assert right.get_title() == "Mine"
+
+
+def test_fault_windows_are_shaded_and_labelled(result: LoadResult, faults: list[FaultWindow]) -> None:
+    ax = plots.plot_rates(result, faults=faults).axes[0]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "fault: catalog: latency 0.2 s" in labels
+    assert "fault: payments: outage" in labels
+
+
+def test_status_mix_names_every_status(result: LoadResult) -> None:
+    ax = plots.plot_status_mix(result).axes[0]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["0", "200", "404", "503"]
+    assert "errors" in ax.get_title()
+
+
+def test_plot_query_of_an_empty_frame() -> None:
+    empty = result_frame([], "up")
+    figure = plots.plot_query(empty, t0=STARTED, ylabel="up", title="Is it up?")
+    assert figure.axes[0].get_title() == "Is it up?"
+    assert isinstance(empty, pd.DataFrame)
