@@ -98,6 +98,8 @@ def quantile_from_buckets(buckets: Sequence[tuple[float, float]], q: float) -> f
         if count >= rank:
             if math.isinf(upper):
                 return lower
+            if count == below:  # empty bucket (q = 0): Prometheus answers NaN too
+                return math.nan
             return lower + (upper - lower) * (rank - below) / (count - below)
         lower, below = upper, count
     return lower

@@ -214,6 +214,7 @@ def plot_series_counts(counts: dict[str, int], *, ax: Axes | None = None, title:
     ax.set_xscale("log")
     ax.set_xlim(1, max(counts.values()) * 6)  # bars start at 1 series; room for the numbers
     ax.set_xlabel("time series on the /metrics page (log scale)")
+    ax.set_ylabel("how requests are labelled")
     ax.set_title(title or "How many series does each way of labelling create?")
     ax.invert_yaxis()
     return ax.figure  # type: ignore[return-value]

@@ -6,7 +6,6 @@ other Lab in the process); the ``lab`` fixture starts it again when needed.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable, Iterator
 
@@ -26,7 +25,9 @@ SHARED_CONFIG = LabConfig(payments_timeout_s=0.5)
 WaitUntil = Callable[..., None]
 
 
-def _wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, *, interval_s: float = 0.01, what: str = "") -> None:
+def _wait_until(
+    predicate: Callable[[], object], timeout_s: float = 5.0, *, interval_s: float = 0.01, what: str = ""
+) -> None:
     """Poll ``predicate`` until it is truthy; fail the test after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -49,52 +50,21 @@ def registry() -> CollectorRegistry:
     return CollectorRegistry()
 
 
-def close_shop_clients(lab: Lab) -> None:
-    """Close the shop's downstream HTTP clients on the shop's own event loop.
-
-    Workaround for a labapp bug (see test_runner.py::test_stop_runs_the_apps_lifespan):
-    ServerThread runs uvicorn with lifespan="off", so the shop's lifespan, which
-    closes these clients, never runs. Stopping a lab after shop traffic then
-    leaves sockets open on a closing uvloop loop: ResourceWarnings and, at times,
-    "OSError: [Errno 16] Device or resource busy" in the lab-shop thread, which
-    pytest (warnings are errors) reports against whatever test is running.
-    Remove this helper once the runner runs the lifespan.
-    """
-    shop = lab.shop
-    if shop is None or not shop.running or shop._server is None or not shop._server.servers:
-        return
-    loop = shop._server.servers[0].get_loop()
-    downstream = shop.app.state.downstream  # type: ignore[union-attr]
-    asyncio.run_coroutine_threadsafe(downstream.aclose(), loop).result(5)
-
-
-def stop_lab(lab: Lab) -> None:
-    """Stop ``lab`` without tripping over the unclosed-client bug above."""
-    close_shop_clients(lab)
-    lab.stop()
-
-
-@pytest.fixture
-def clean_stop() -> Callable[[Lab], None]:
-    """``clean_stop(lab)``: lab.stop(), minus the unclosed-client noise described above."""
-    return stop_lab
-
-
 @pytest.fixture(scope="session")
 def shared_lab() -> Iterator[Lab]:
     lab = Lab(SHARED_CONFIG)
     yield lab
-    stop_lab(lab)
+    lab.stop()
 
 
 @pytest.fixture
 def no_shared_lab(shared_lab: Lab) -> Iterator[None]:
-    """For tests that start their own Lab: stop the shared one cleanly first.
+    """For tests that start their own Lab or count threads: stop the shared one first.
 
-    (Starting a Lab stops every other Lab anyway; doing it here first keeps the
-    shared lab's shutdown out of the test.) The ``lab`` fixture restarts it later.
+    (Starting a Lab stops every other Lab anyway; doing it here keeps the shared
+    lab's shutdown out of the test.) The ``lab`` fixture restarts it later.
     """
-    stop_lab(shared_lab)
+    shared_lab.stop()
     yield
 
 

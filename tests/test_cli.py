@@ -18,13 +18,13 @@ import pytest
 from labapp.__main__ import main
 
 
-def _reader(stream: object, lines: "queue.Queue[str]") -> None:
+def _reader(stream: object, lines: queue.Queue[str]) -> None:
     for line in stream:  # type: ignore[attr-defined]
         lines.put(line)
 
 
 @pytest.fixture
-def serve() -> Iterator[tuple[subprocess.Popen[str], "queue.Queue[str]"]]:
+def serve() -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "labapp", "serve", "--port", "0"],
@@ -33,7 +33,7 @@ def serve() -> Iterator[tuple[subprocess.Popen[str], "queue.Queue[str]"]]:
         text=True,
         env=env,
     )
-    lines: "queue.Queue[str]" = queue.Queue()
+    lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
     yield process, lines
     if process.poll() is None:  # the test failed before stopping it
@@ -43,7 +43,7 @@ def serve() -> Iterator[tuple[subprocess.Popen[str], "queue.Queue[str]"]]:
         process.stdout.close()
 
 
-def _line_matching(lines: "queue.Queue[str]", pattern: str, timeout_s: float) -> re.Match[str]:
+def _line_matching(lines: queue.Queue[str], pattern: str, timeout_s: float) -> re.Match[str]:
     deadline = time.monotonic() + timeout_s
     seen: list[str] = []
     while time.monotonic() < deadline:

@@ -31,7 +31,9 @@ def test_rejects_impossible_ports(port: int) -> None:
         LabConfig(shop_port=port)
 
 
-@pytest.mark.parametrize("name", ["catalog_timeout_s", "recommender_timeout_s", "payments_timeout_s", "start_timeout_s"])
+@pytest.mark.parametrize(
+    "name", ["catalog_timeout_s", "recommender_timeout_s", "payments_timeout_s", "start_timeout_s"]
+)
 @pytest.mark.parametrize("value", [0, -1.0, "1"])
 def test_rejects_non_positive_timeouts(name: str, value: object) -> None:
     with pytest.raises(ValueError, match=f"{name} must be a positive number of seconds"):

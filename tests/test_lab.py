@@ -44,7 +44,9 @@ def test_a_stopped_lab_says_so() -> None:
 
 def test_unknown_service_names_the_known_ones() -> None:
     lab = Lab()
-    with pytest.raises(ValueError, match=r"no service 'paymnets'; the lab has \['catalog', 'recommender', 'payments'\]"):
+    with pytest.raises(
+        ValueError, match=r"no service 'paymnets'; the lab has \['catalog', 'recommender', 'payments'\]"
+    ):
         lab.inject("paymnets", outage())
     with pytest.raises(ValueError, match="no service"):
         lab.heal("paymnets")
@@ -117,15 +119,13 @@ def test_serve_runs_another_app_beside_the_shop(lab: Lab, http: httpx.Client) ->
         lab.serve(app, "not a name")
 
 
-def test_watch_embedded_scrapes_the_shop_and_stops_with_the_lab(
-    lab: Lab, capsys: pytest.CaptureFixture[str], clean_stop  # type: ignore[no-untyped-def]
-) -> None:
+def test_watch_embedded_scrapes_the_shop_and_stops_with_the_lab(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     watcher = lab.watch(prefer="embedded", interval_s=0.1)
     assert isinstance(watcher, Scraper)
     assert "mode: embedded scraper (by request)" in capsys.readouterr().out
     assert watcher.scrapes >= 2
     assert watcher.query("up")["value"].tolist() == [1.0]
-    clean_stop(lab)  # lab.stop(); the next test's `lab` fixture starts it again
+    lab.stop()  # the next test's `lab` fixture starts it again
     done = watcher.scrapes
     assert not watcher._thread.is_alive()  # type: ignore[union-attr]
     assert watcher.scrapes == done

@@ -20,7 +20,7 @@ def test_notebook_runs_twice_in_one_kernel(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     with client.setup_kernel():
-        for run in (1, 2):
+        for _run in (1, 2):
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
                     client.execute_cell(cell, index)  # raises CellExecutionError on any error

@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from labapp import FaultWindow, LoadResult
-from labapp import plots
+from labapp import FaultWindow, LoadResult, plots
 from labapp.load import Record
 from labapp.observe.frames import result_frame
 
@@ -35,7 +34,19 @@ def result() -> LoadResult:
         in_fault = 1.0 <= i / 50 < 2.0
         latency = rng.uniform(0.005, 0.03) + (0.2 if in_fault else 0.0)
         status = 503 if in_fault and i % 4 == 0 else 404 if i % 37 == 0 else 0 if i == 150 else 200
-        records.append(Record(scheduled, scheduled, latency, latency, status, "GET", f"/products/{i % 10 + 1}", "client-0", "timeout" if status == 0 else ""))
+        records.append(
+            Record(
+                scheduled,
+                scheduled,
+                latency,
+                latency,
+                status,
+                "GET",
+                f"/products/{i % 10 + 1}",
+                "client-0",
+                "timeout" if status == 0 else "",
+            )
+        )
     return LoadResult(records, mode="open", started=STARTED, duration_s=4.0, target_rate=50.0)
 
 
@@ -60,7 +71,12 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
         "plot_status_mix": lambda: plots.plot_status_mix(result),
         "plot_bucket_comparison": lambda: plots.plot_bucket_comparison(result, buckets),
         "plot_query": lambda: plots.plot_query(
-            query, t0=STARTED, ylabel="requests per second", title="Which route is busier?", faults=faults, label="route"
+            query,
+            t0=STARTED,
+            ylabel="requests per second",
+            title="Which route is busier?",
+            faults=faults,
+            label="route",
         ),
         "plot_series_counts": lambda: plots.plot_series_counts({"raw path": 20_056, "route template": 56}),
     }
@@ -84,16 +100,12 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_status_mix",
         "plot_bucket_comparison",
         "plot_query",
-        pytest.param(
-            "plot_series_counts",
-            marks=pytest.mark.xfail(
-                reason="labapp/plots.py:216 plot_series_counts sets no y-axis label (the labelling choices)",
-                strict=True,
-            ),
-        ),
+        "plot_series_counts",
     ],
 )
-def test_plot_returns_a_figure_with_title_and_axis_labels(name: str, result: LoadResult, faults: list[FaultWindow]) -> None:
+def test_plot_returns_a_figure_with_title_and_axis_labels(
+    name: str, result: LoadResult, faults: list[FaultWindow]
+) -> None:
     figure = _figures(result, faults)[name]()
     assert isinstance(figure, Figure)
     assert len(figure.axes) == 1

@@ -22,11 +22,7 @@ def test_all_names_are_unique_and_importable() -> None:
 
 def test_all_lists_every_public_name() -> None:
     # Public, non-module attributes of the package; submodules (labapp.lab, ...) are reachable as such.
-    public = {
-        name
-        for name, value in vars(labapp).items()
-        if not name.startswith("_") and not inspect.ismodule(value)
-    }
+    public = {name for name, value in vars(labapp).items() if not name.startswith("_") and not inspect.ismodule(value)}
     assert public == set(labapp.__all__)
 
 

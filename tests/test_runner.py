@@ -170,14 +170,11 @@ def test_lab_on_a_busy_port_is_a_clear_runtime_error_and_cleans_up(busy_port: so
     assert _lab_threads() == []  # the three services it had started were stopped
 
 
-@pytest.mark.xfail(
-    reason="labapp/runner.py:77 runs uvicorn with lifespan='off', so the shop's lifespan "
-    "(shop/app.py:50-53, which closes its downstream httpx clients) never runs",
-    strict=True,
-)
 def test_stop_runs_the_apps_lifespan(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The symptom without the fix: sockets left open when the shop's loop closes,
-    # ResourceWarnings, and at times OSError(EBUSY) from loop.close() in lab-shop.
+    # Regression: with lifespan="off" the shop's lifespan (which closes its
+    # downstream httpx clients) never ran; stopping a lab after traffic left
+    # sockets for the GC (ResourceWarning) and, under uvloop, loop.close()
+    # raised OSError(EBUSY) in the lab-shop thread.
     thread_errors: list[BaseException | None] = []
     monkeypatch.setattr(threading, "excepthook", lambda args: thread_errors.append(args.exc_value))
     lab = Lab().start()
@@ -185,9 +182,10 @@ def test_stop_runs_the_apps_lifespan(monkeypatch: pytest.MonkeyPatch) -> None:
     assert httpx.get(lab.url + "/products/3").status_code == 200
     clients = list(app.state.downstream._clients.values())  # type: ignore[attr-defined]
     assert clients
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
         lab.stop()
         gc.collect()
     assert thread_errors == []
     assert all(client.is_closed for client in clients), "the shop's downstream clients were never closed"
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -64,13 +64,13 @@ class LoadResult:
         lat = frame["latency_s"]
         return {
             "requests": len(frame),
-            "target_rate": self.target_rate or float("nan"),
+            "target_rate": float(self.target_rate or "nan"),
             "achieved_rate": round(self.achieved_rate, 1),
-            "p50_ms": round(lat.quantile(0.50) * 1000, 1),
-            "p95_ms": round(lat.quantile(0.95) * 1000, 1),
-            "p99_ms": round(lat.quantile(0.99) * 1000, 1),
-            "max_ms": round(lat.max() * 1000, 1),
-            "error_pct": round(100 * ((frame["status"] >= 500) | (frame["status"] == 0)).mean(), 2),
+            "p50_ms": round(float(lat.quantile(0.50)) * 1000, 1),
+            "p95_ms": round(float(lat.quantile(0.95)) * 1000, 1),
+            "p99_ms": round(float(lat.quantile(0.99)) * 1000, 1),
+            "max_ms": round(float(lat.max()) * 1000, 1),
+            "error_pct": round(100 * float(((frame["status"] >= 500) | (frame["status"] == 0)).mean()), 2),
         }
 
     def __repr__(self) -> str:

@@ -65,7 +65,7 @@ class PrometheusServer:
         self.port = 0
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._client = httpx.Client(timeout=10.0)
+        self._client: httpx.Client | None = None
 
     @property
     def url(self) -> str:
@@ -97,6 +97,7 @@ class PrometheusServer:
         """Start Prometheus and wait until /-/ready answers 200."""
         if self._process is not None and self._process.poll() is None:
             return self
+        self._client = httpx.Client(timeout=10.0)
         self._dir = tempfile.TemporaryDirectory(prefix="lab-prometheus-")
         config = Path(self._dir.name) / "prometheus.yml"
         config.write_text(self.config_text())
@@ -122,7 +123,7 @@ class PrometheusServer:
                 self.stop()
                 raise RuntimeError(f"prometheus exited at start-up:\n{text}")
             try:
-                if self._client.get(self.url + "/-/ready").status_code == 200:
+                if self._http().get(self.url + "/-/ready").status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
@@ -142,6 +143,14 @@ class PrometheusServer:
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            raise RuntimeError("prometheus is not running: call start() first")
+        return self._client
 
     def wait_for_scrapes(self, n: int = 2, timeout_s: float = 15.0) -> None:
         """Block until every target has been scraped ``n`` times (``up`` has n samples)."""
@@ -157,7 +166,7 @@ class PrometheusServer:
     def _api(self, path: str, params: dict[str, str]) -> dict:  # type: ignore[type-arg]
         if self._process is None:
             raise RuntimeError("prometheus is not running: call start() first")
-        response = self._client.get(self.url + path, params=params)
+        response = self._http().get(self.url + path, params=params)
         body = response.json()
         if body.get("status") != "success":
             raise ValueError(f"prometheus rejected the query: {body.get('error', body)}")

@@ -397,5 +397,6 @@ def _histogram_quantile(q: float, vec: Vector) -> Vector:
         lower = 0.0 if b == 0 else buckets[b - 1][0]
         below = 0.0 if b == 0 else counts[b - 1]
         in_bucket = counts[b] - below
-        out[key] = lower + (upper - lower) * ((rank - below) / in_bucket if in_bucket else 0.0)
+        # An empty bucket (q = 0) gives 0/0: NaN, as in Prometheus.
+        out[key] = lower + (upper - lower) * (rank - below) / in_bucket if in_bucket else math.nan
     return out

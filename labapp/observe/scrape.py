@@ -48,10 +48,12 @@ class Scraper:
         self._clock = clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._client = httpx.Client(timeout=max(interval_s, 1.0))
+        self._client: httpx.Client | None = None
 
     def scrape_once(self) -> None:
         """Scrape every target now."""
+        if self._client is None:
+            self._client = httpx.Client(timeout=max(self.interval_s, 1.0))
         for job, url in self.targets.items():
             t = self._clock()
             instance = urlsplit(url).netloc
@@ -90,7 +92,9 @@ class Scraper:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(5)
-        self._client.close()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def wait_for_scrapes(self, n: int = 2, timeout_s: float = 10.0) -> None:
         """Block until ``n`` more scrapes have happened (rate() needs two samples)."""

@@ -13,6 +13,8 @@ from labapp.exercises.nb02 import REFERENCE
 from labapp.load import Record
 
 T0 = 1_700_000_000.0
+BUCKETS = "shop_http_request_duration_seconds_bucket"
+PRODUCT_BUCKETS = BUCKETS + '{route="/products/{product_id}"}'
 
 
 def _passed(capsys: pytest.CaptureFixture[str]) -> str:
@@ -33,11 +35,13 @@ def _failed(capsys: pytest.CaptureFixture[str], *needles: str) -> str:
 # -- notebook 00: 60 requests at 20 req/s to /items -----------------------------------
 
 
-def _burst(count: int = 60, rate: float = 20, path: str = "/items", status: int = 200, mode: str = "open") -> LoadResult:
-    records = [
-        Record(T0 + i / rate, T0 + i / rate, 0.01, 0.01, status, "GET", path, "client-0") for i in range(count)
-    ]
-    return LoadResult(records, mode=mode, started=T0, duration_s=count / rate, target_rate=rate if mode == "open" else None)
+def _burst(
+    count: int = 60, rate: float = 20, path: str = "/items", status: int = 200, mode: str = "open"
+) -> LoadResult:
+    records = [Record(T0 + i / rate, T0 + i / rate, 0.01, 0.01, status, "GET", path, "client-0") for i in range(count)]
+    return LoadResult(
+        records, mode=mode, started=T0, duration_s=count / rate, target_rate=rate if mode == "open" else None
+    )
 
 
 def test_items_burst_right(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,7 +91,9 @@ def test_checkout_histogram_raw_path_labels(registry: CollectorRegistry, capsys:
     _failed(capsys, "route values look like raw paths", "never the id")
 
 
-def test_checkout_histogram_without_route_label(registry: CollectorRegistry, capsys: pytest.CaptureFixture[str]) -> None:
+def test_checkout_histogram_without_route_label(
+    registry: CollectorRegistry, capsys: pytest.CaptureFixture[str]
+) -> None:
     Histogram(NAME, "Checkout time.", buckets=(0.25, 1.0), registry=registry).observe(0.2)
     assert check_checkout_histogram(registry) is False
     _failed(capsys, "no 'route' label", 'labelnames=["route"]')
@@ -106,7 +112,9 @@ def test_checkout_histogram_as_a_counter(registry: CollectorRegistry, capsys: py
 
 
 def test_checkout_histogram_wrong_count(registry: CollectorRegistry, capsys: pytest.CaptureFixture[str]) -> None:
-    Histogram(NAME, "Checkout time.", ["route"], buckets=(0.25, 1.0), registry=registry).labels("/checkout").observe(0.2)
+    Histogram(NAME, "Checkout time.", ["route"], buckets=(0.25, 1.0), registry=registry).labels("/checkout").observe(
+        0.2
+    )
     assert check_checkout_histogram(registry, observed=60) is False
     _failed(capsys, "it holds 1 observations, expected 60", "once")
 
@@ -148,8 +156,8 @@ def test_p99_query_right(watcher: Scraper, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_p99_query_right_with_other_spacing(watcher: Scraper, capsys: pytest.CaptureFixture[str]) -> None:
-    query = """histogram_quantile(0.99,
-        sum(rate(shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}[5s])) by (le))"""
+    query = f"""histogram_quantile(0.99,
+        sum(rate({PRODUCT_BUCKETS}[5s])) by (le))"""
     assert check_p99_query(query, watcher, T0 + 10) is True
     _passed(capsys)
 
@@ -158,36 +166,38 @@ def test_p99_query_right_with_other_spacing(watcher: Scraper, capsys: pytest.Cap
     ("query", "needles"),
     [
         (
-            'histogram_quantile(0.95, sum by (le) (rate(shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}[5s])))',
+            f"histogram_quantile(0.95, sum by (le) (rate({PRODUCT_BUCKETS}[5s])))",
             ("should start with histogram_quantile(0.99", "0.99 quantile"),
         ),
         (
-            "histogram_quantile(0.99, sum by (le) (rate(shop_http_request_duration_seconds_bucket[5s])))",
+            f"histogram_quantile(0.99, sum by (le) (rate({BUCKETS}[5s])))",
             ("values differ from the reference", 'route="/products/{product_id}"'),
         ),
         (
-            'histogram_quantile(0.99, sum by (le, route) (rate(shop_http_request_duration_seconds_bucket[5s])))',
+            f"histogram_quantile(0.99, sum by (le, route) (rate({BUCKETS}[5s])))",
             ("returns several series", "sum by (le) only"),
         ),
         (
-            'histogram_quantile(0.99, sum by (route) (rate(shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}[5s])))',
+            f"histogram_quantile(0.99, sum by (route) (rate({PRODUCT_BUCKETS}[5s])))",
             ("must keep the le label", "sum by (le)"),
         ),
         (
-            'histogram_quantile(0.99, sum by (le) (shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}))',
+            f"histogram_quantile(0.99, sum by (le) ({PRODUCT_BUCKETS}))",
             ("per-second rate of the _bucket series",),
         ),
         (
-            'histogram_quantile(0.99, sum by (le) (irate(shop_http_request_duration_seconds_bucket{route="/products/{product_id}"}[5s])))',
+            f"histogram_quantile(0.99, sum by (le) (irate({PRODUCT_BUCKETS}[5s])))",
             ("the query did not run", "irate() is not in the embedded evaluator"),
         ),
         (
-            'histogram_quantile(0.99, sum by (le) (rate(shop_http_request_duration_seconds_bucket{route="/product"}[5s])))',
+            f'histogram_quantile(0.99, sum by (le) (rate({BUCKETS}{{route="/product"}}[5s])))',
             ("returned no data", "route matcher"),
         ),
     ],
 )
-def test_p99_query_wrong(watcher: Scraper, capsys: pytest.CaptureFixture[str], query: str, needles: tuple[str, ...]) -> None:
+def test_p99_query_wrong(
+    watcher: Scraper, capsys: pytest.CaptureFixture[str], query: str, needles: tuple[str, ...]
+) -> None:
     assert check_p99_query(query, watcher, T0 + 10) is False
     _failed(capsys, *needles)
 

@@ -176,9 +176,7 @@ def test_latency_counts_from_the_scheduled_send(lab: Lab) -> None:
     # One request in flight at a time against a 0.1 s server at 20 req/s: the
     # server can serve only 10/s, so each send slips further behind its schedule.
     lab.inject("catalog", latency(0.1))
-    result = run_open_loop(
-        lab.urls["catalog"], rate=20, duration_s=1, targets="/health", concurrency=1, progress=False
-    )
+    result = run_open_loop(lab.urls["catalog"], rate=20, duration_s=1, targets="/health", concurrency=1, progress=False)
     records = result.records  # type: ignore[union-attr]
     assert len(records) == 20
     assert all(0.1 <= r.service_time_s < 0.5 for r in records)
@@ -191,7 +189,9 @@ def test_latency_counts_from_the_scheduled_send(lab: Lab) -> None:
     assert late > early + 0.3
 
 
-def test_clients_send_from_distinct_loopback_addresses(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+def test_clients_send_from_distinct_loopback_addresses(
+    echo: tuple[ServerThread, EchoState], echo_state: EchoState
+) -> None:
     server, _ = echo
     result = run_open_loop(server.url, rate=40, duration_s=0.5, targets="/", clients=4, progress=False)
     assert len(result) == 20
@@ -200,7 +200,9 @@ def test_clients_send_from_distinct_loopback_addresses(echo: tuple[ServerThread,
     assert {r.client for r in result.records} == set(echo_state.client_ids)  # type: ignore[union-attr]
 
 
-def test_one_client_uses_the_plain_loopback_address(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+def test_one_client_uses_the_plain_loopback_address(
+    echo: tuple[ServerThread, EchoState], echo_state: EchoState
+) -> None:
     server, _ = echo
     run_open_loop(server.url, rate=20, duration_s=0.2, targets="/", progress=False)
     assert set(echo_state.hosts) == {"127.0.0.1"}
@@ -210,7 +212,7 @@ def test_poisson_arrivals_send_the_planned_count(echo: tuple[ServerThread, EchoS
     server, _ = echo
     result = run_open_loop(server.url, rate=40, duration_s=0.5, targets="/", arrival="poisson", progress=False)
     assert len(result) == 20
-    gaps = {round(b.scheduled - a.scheduled, 4) for a, b in zip(result.records, result.records[1:])}  # type: ignore[union-attr]
+    gaps = {round(b.scheduled - a.scheduled, 4) for a, b in zip(result.records, result.records[1:], strict=False)}  # type: ignore[union-attr]
     assert len(gaps) > 5  # random gaps, not one fixed spacing
 
 

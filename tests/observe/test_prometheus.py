@@ -13,18 +13,26 @@ from labapp import Lab, PrometheusServer, find_prometheus
 
 pytestmark = [
     pytest.mark.prometheus,
-    pytest.mark.skipif(find_prometheus() is None, reason="no 'prometheus' binary on PATH (Debian: apt-get install prometheus)"),
+    pytest.mark.skipif(
+        find_prometheus() is None, reason="no 'prometheus' binary on PATH (Debian: apt-get install prometheus)"
+    ),
 ]
+
+
+def _stop(server: PrometheusServer) -> None:
+    server.stop()
 
 
 @pytest.fixture
 def prometheus(lab: Lab) -> Iterator[PrometheusServer]:
     server = PrometheusServer({"shop": lab.url}, interval_s=1).start()
     yield server
-    server.stop()
+    _stop(server)
 
 
-def test_starts_on_loopback_scrapes_and_answers_queries(lab: Lab, prometheus: PrometheusServer, http: httpx.Client) -> None:
+def test_starts_on_loopback_scrapes_and_answers_queries(
+    lab: Lab, prometheus: PrometheusServer, http: httpx.Client
+) -> None:
     assert prometheus.url.startswith("http://127.0.0.1:")
     assert "scrape_interval: 1s" in prometheus.config_text()
     assert "'" + lab.url.removeprefix("http://") + "'" in prometheus.config_text()
@@ -54,7 +62,7 @@ def test_stop_removes_the_process_and_its_temp_dir(lab: Lab) -> None:
     data_dir = Path(server._dir.name)
     url = server.url
     assert data_dir.is_dir()
-    server.stop()
+    _stop(server)
     assert process.poll() is not None
     assert not data_dir.exists()
     with pytest.raises(httpx.ConnectError):
@@ -75,15 +83,22 @@ def test_missing_binary_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> Non
         PrometheusServer({"shop": "http://127.0.0.1:9"})
 
 
-@pytest.mark.xfail(
-    reason="labapp/observe/prometheus.py:83 writes scrape_interval as '0.5s', which Prometheus "
-    "rejects ('not a valid duration string'); sub-second intervals need '500ms'",
-    strict=True,
-)
 def test_sub_second_interval_starts(lab: Lab) -> None:
+    # Regression: the config once said "0.5s", which Prometheus rejects.
     server = PrometheusServer({"shop": lab.url}, interval_s=0.5)
+    assert "scrape_interval: 500ms" in server.config_text()
     try:
         server.start(timeout_s=10)
         assert server.query("up") is not None
     finally:
-        server.stop()
+        _stop(server)
+
+
+def test_stop_closes_its_http_client(lab: Lab) -> None:
+    server = PrometheusServer({"shop": lab.url}, interval_s=1).start()
+    client = server._client
+    server.query("up")  # opens a keep-alive connection to Prometheus
+    server.stop()
+    assert client is not None and client.is_closed
+    with pytest.raises(RuntimeError, match="call start"):
+        server.query("up")

@@ -52,7 +52,7 @@ def test_rate_of_a_counter_rising_10_per_second_is_10(store: SeriesStore) -> Non
 def test_rate_keeps_labels_and_drops_the_name(store: SeriesStore) -> None:
     value = q(store, 'rate(reqs_total{route="b"}[5s])', T0 + 60)
     assert isinstance(value, dict)
-    (labels, rate), = value.items()
+    ((labels, rate),) = value.items()
     assert dict(labels) == {"route": "b", "status": "200", **JOB}
     assert rate == pytest.approx(5.0, rel=0.02)
 
@@ -177,12 +177,14 @@ def test_histogram_quantile_edge_cases() -> None:
         ("reqs_total > 5", r"cannot read the query at ' ?> 5'"),
         ("sum(rate(reqs_total[5s])", r"query ends early"),
         ("reqs_total[5x]", r"cannot read the query|a range looks like"),
-        ('reqs_total{route=a}', r"label values are quoted strings"),
+        ("reqs_total{route=a}", r"label values are quoted strings"),
         ("reqs_total offset 5m", r"unexpected 'offset'"),
         ("", r"non-empty string"),
     ],
 )
-def test_unsupported_or_malformed_queries_raise_a_clear_promql_error(store: SeriesStore, query: str, message: str) -> None:
+def test_unsupported_or_malformed_queries_raise_a_clear_promql_error(
+    store: SeriesStore, query: str, message: str
+) -> None:
     with pytest.raises(PromQLError, match=message):
         q(store, query, T0 + 60)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterator
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -22,6 +24,8 @@ def scraper(lab: Lab) -> Iterator[Scraper]:
 
 
 def test_scrapes_store_samples_with_job_and_instance(lab: Lab, scraper: Scraper) -> None:
+    httpx.get(lab.url + "/products/3")  # so the request histogram has a series to export
+    scraper.wait_for_scrapes(1)
     up = scraper.query("up")
     assert up["value"].tolist() == [1.0]
     assert up["job"].tolist() == ["shop"]
@@ -94,3 +98,23 @@ def test_watch_embedded_prints_its_mode(lab: Lab, capsys: pytest.CaptureFixture[
         watcher.stop()
     with pytest.raises(ValueError, match="prefer must be"):
         watch({"shop": lab.url}, prefer="grafana")
+
+
+def test_scraper_can_start_again_after_stop(lab: Lab, monkeypatch: pytest.MonkeyPatch, wait_until) -> None:  # type: ignore[no-untyped-def]
+    thread_errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: thread_errors.append(args.exc_value))
+    scraper = Scraper({"shop": lab.url}, interval_s=0.1).start()
+    try:
+        scraper.wait_for_scrapes(1)
+        scraper.stop()
+        before = scraper.scrapes
+        scraper.start()
+        wait_until(
+            lambda: scraper.scrapes > before or thread_errors,
+            5,
+            what="a scrape (or the scraper thread dying) after the restart",
+        )
+        assert thread_errors == []
+        assert scraper.scrapes > before
+    finally:
+        scraper.stop()

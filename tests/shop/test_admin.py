@@ -15,7 +15,9 @@ from labapp.shop import make_shop_app
 UNUSED_URLS = {name: "http://127.0.0.1:9" for name in ("catalog", "recommender", "payments")}
 
 
-def _ask(client_address: tuple[str, int], method: str, path: str, **kwargs: object) -> tuple[httpx.Response, dict[str, FaultSwitch]]:
+def _ask(
+    client_address: tuple[str, int], method: str, path: str, **kwargs: object
+) -> tuple[httpx.Response, dict[str, FaultSwitch]]:
     switches = {name: FaultSwitch(name) for name in UNUSED_URLS}
     app = make_shop_app(UNUSED_URLS, switches=switches)
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from prometheus_client import CollectorRegistry
 
-from labapp import Lab, ShopMetrics
+from labapp import Lab, ShopMetrics, error_rate, outage
 from labapp.seed import make_seed_app
 from labapp.telemetry import UNMATCHED_ROUTE, MetricsMiddleware
 
@@ -165,8 +165,6 @@ def test_shop_excludes_metrics_health_and_ready(lab: Lab, http: httpx.Client) ->
 
 
 def test_shop_counts_downstream_calls_by_outcome(lab: Lab, http: httpx.Client) -> None:
-    from labapp import outage
-
     registry = lab.metrics.registry  # type: ignore[union-attr]
     key = {"service": "recommender", "outcome": "error"}
     before = registry.get_sample_value("shop_downstream_requests_total", key) or 0
@@ -174,8 +172,16 @@ def test_shop_counts_downstream_calls_by_outcome(lab: Lab, http: httpx.Client) -
     http.get(lab.url + "/products/5")
     assert registry.get_sample_value("shop_downstream_requests_total", key) == before + 1
 
+    rejected = {"service": "recommender", "outcome": "rejected"}
+    before = registry.get_sample_value("shop_downstream_requests_total", rejected) or 0
+    lab.inject("recommender", error_rate(1.0, status=429))
+    assert http.get(lab.url + "/products/5").json()["degraded"] is True
+    assert registry.get_sample_value("shop_downstream_requests_total", rejected) == before + 1
 
-@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed (Debian: apt-get install prometheus)")
+
+@pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="promtool not installed (Debian: apt-get install prometheus)"
+)
 def test_promtool_accepts_the_shop_metrics_page(lab: Lab, http: httpx.Client) -> None:
     http.get(lab.url + "/products/3")
     http.get(lab.url + "/nope")
