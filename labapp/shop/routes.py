@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
@@ -19,20 +20,25 @@ def _downstream(request: Request) -> Downstream:
     return request.app.state.downstream
 
 
+async def _catalog_product(downstream: Downstream, product_id: int) -> dict[str, Any]:
+    """The catalog's record, or the HTTP error the shop's caller should get."""
+    try:
+        response = await downstream.call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
+    except DownstreamError as exc:
+        # Essential dependency: without the catalog there is no page and no price.
+        raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
+    if response.status_code == 404:
+        raise HTTPException(404, f"no product {product_id}")
+    return dict(response.json())
+
+
 @router.get("/products/{product_id}")
 async def product_page(request: Request, product_id: int) -> dict[str, object]:
     """A product page: catalog data (essential) plus recommendations (nice to have)."""
     if not 1 <= product_id <= 1_000_000_000:
         raise HTTPException(422, "product_id must be a positive integer")
     downstream = _downstream(request)
-    try:
-        response = await downstream.call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
-    except DownstreamError as exc:
-        # Essential dependency: without the catalog there is no page to show.
-        raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
-    if response.status_code == 404:
-        raise HTTPException(404, f"no product {product_id}")
-    page = response.json()
+    page = await _catalog_product(downstream, product_id)
     try:
         recs = await downstream.call("recommender", "GET", f"/recommendations/{product_id}")
         page["recommendations"] = recs.json()["items"]
@@ -55,13 +61,8 @@ class CheckoutRequest(BaseModel):
 async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object]:
     """Price the order from the catalog, then charge it through payments."""
     downstream = _downstream(request)
-    try:
-        item = await downstream.call("catalog", "GET", f"/products/{order.product_id}", expect=(200, 404))
-    except DownstreamError as exc:
-        raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
-    if item.status_code == 404:
-        raise HTTPException(404, f"no product {order.product_id}")
-    amount = item.json()["price_cents"] * order.quantity
+    item = await _catalog_product(downstream, order.product_id)
+    amount = item["price_cents"] * order.quantity
     try:
         charge = await downstream.call(
             "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}, expect=(200, 402)
