@@ -6,6 +6,8 @@ result = lab.load(rate=50, duration_s=5)
 lab.inject("payments", outage())
 """
 
+import logging
+
 from .config import LabConfig
 from .faults import Fault, Scenario, error_rate, latency, outage
 from .lab import FaultWindow, Lab
@@ -15,6 +17,10 @@ from .runner import ServerThread
 from .telemetry import ShopMetrics
 
 __version__ = "0.1.0"
+
+# A library stays quiet unless the application configures logging: without
+# this, Python's last-resort handler prints every warning under the cell.
+logging.getLogger("labapp").addHandler(logging.NullHandler())
 
 __all__ = [
     "Fault",

@@ -29,6 +29,8 @@ class LabConfig:
         payments_timeout_s: how long checkout waits for payments.
         start_timeout_s: deadline for each server to answer after start.
         allow_remote: must be True to bind anything but loopback.
+        ready_requires: dependencies /ready requires. Only the essential ones
+            belong here (see notebook 03 for a check that is too deep).
     """
 
     host: str = LOOPBACK
@@ -40,6 +42,7 @@ class LabConfig:
     start_timeout_s: float = 10.0
     allow_remote: bool = False
     excluded_metric_paths: tuple[str, ...] = field(default=("/metrics", "/health", "/ready"))
+    ready_requires: tuple[str, ...] = ("catalog",)
 
     def __post_init__(self) -> None:
         if not 0 <= self.shop_port <= 65535:
@@ -48,6 +51,11 @@ class LabConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        unknown = set(self.ready_requires) - {"catalog", "recommender", "payments"}
+        if unknown:
+            raise ValueError(
+                f"ready_requires names unknown services {sorted(unknown)}; choose from catalog, recommender, payments"
+            )
         if not is_loopback(self.host) and not self.allow_remote:
             raise ValueError(
                 f"host {self.host!r} is not a loopback address. The lab's admin and fault routes "

@@ -146,6 +146,12 @@ class Lab:
         out.update({name: s.url for name, s in self.extras.items()})
         return out
 
+    @property
+    def service_urls(self) -> dict[str, str]:
+        """Base URL of each dependency: catalog, recommender, payments."""
+        self._require_running()
+        return {name: s.url for name, s in self.services.items()}
+
     def serve(self, app: ASGIApp | FastAPI, name: str) -> str:
         """Serve another app (a variant to compare) beside the shop; return its URL.
 

@@ -1,20 +1,26 @@
-"""The seed's metrics code, as the course material wrote it, made runnable.
+"""The seed's code, as the course material wrote it, made runnable.
 
-Notebook 01 prints this source, runs it, and then measures what is wrong with
-it. The only change from the seed: ``registry=`` on each metric, so that
+Notebook 01 prints the metrics app, runs it, and then measures what is wrong
+with it. The only change from the seed: ``registry=`` on each metric, so that
 re-running a cell builds a fresh registry instead of raising
 "Duplicated timeseries in CollectorRegistry" on the global one.
+
+Notebook 03 shows the seed's scheduled health check, which does not run as
+given (``SEED_HEALTH_CHECK``), and the corrected version below it.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
+import httpx
+import schedule
 from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
-__all__ = ["make_seed_app"]
+__all__ = ["SEED_HEALTH_CHECK", "check_health", "make_seed_app", "run_health_schedule"]
 
 
 def make_seed_app(registry: CollectorRegistry) -> FastAPI:
@@ -44,3 +50,55 @@ def make_seed_app(registry: CollectorRegistry) -> FastAPI:
         return Response(generate_latest(registry), media_type="text/plain")
 
     return app
+
+
+# The seed's health check, in outline as the material gave it: `except` with no
+# body is a SyntaxError, and nothing ever calls schedule.every(...).do(...) or
+# schedule.run_pending(), so even fixed it would never run.
+SEED_HEALTH_CHECK = """\
+import requests
+import schedule
+import time
+
+def check_health():
+    try:
+        response = requests.get("http://localhost:8000/health")
+        if response.status_code == 200:
+            print("Service is healthy")
+        else:
+            print("Service is unhealthy")
+    except
+"""
+
+
+def check_health(url: str, log: list[str]) -> None:
+    """The seed's check, corrected: a timeout, and an ``except`` that says what it catches."""
+    stamp = time.strftime("%H:%M:%S")
+    try:
+        response = httpx.get(url, timeout=1.0)
+        if response.status_code == 200:
+            log.append(f"{stamp} Service is healthy")
+        else:
+            log.append(f"{stamp} Service is unhealthy: HTTP {response.status_code}")
+    except httpx.HTTPError as exc:
+        log.append(f"{stamp} Service is unreachable: {type(exc).__name__}")
+
+
+def run_health_schedule(url: str, every_s: float, log: list[str], stop: threading.Event) -> threading.Thread:
+    """Schedule ``check_health`` every ``every_s`` seconds and run the schedule in a thread until ``stop``.
+
+    A Scheduler of its own, not schedule's module-wide default, so re-running
+    the cell does not pile up jobs. ``run_pending()`` must be called in a loop:
+    that loop is what the seed was missing.
+    """
+    scheduler = schedule.Scheduler()
+    scheduler.every(every_s).seconds.do(check_health, url, log)
+
+    def loop() -> None:
+        while not stop.is_set():
+            scheduler.run_pending()
+            stop.wait(max(scheduler.idle_seconds or every_s, 0.01))
+
+    thread = threading.Thread(target=loop, name="lab-seed-health", daemon=True)
+    thread.start()
+    return thread

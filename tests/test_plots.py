@@ -60,6 +60,13 @@ def faults() -> list[FaultWindow]:
 
 def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callable[[], Figure]]:
     buckets = [(0.01, 40.0), (0.025, 120.0), (0.05, 150.0), (0.25, 195.0), (float("inf"), 200.0)]
+    probes = pd.DataFrame(
+        {
+            "at": [STARTED + 0.5 * i for i in range(8)] * 2,
+            "target": ["/health"] * 8 + ["/ready"] * 8,
+            "ok": [True] * 8 + [True, True, False, False, False, True, True, True],
+        }
+    )
     query = result_frame(
         [(STARTED + t, (("route", route),), float(t * k)) for t in range(5) for route, k in (("/a", 1), ("/b", 2))],
         "sum by (route) (rate(x[5s]))",
@@ -79,6 +86,7 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
             label="route",
         ),
         "plot_series_counts": lambda: plots.plot_series_counts({"raw path": 20_056, "route template": 56}),
+        "plot_uptime": lambda: plots.plot_uptime(probes, interval_s=0.5, t0=STARTED, faults=faults),
     }
 
 
@@ -101,6 +109,7 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_bucket_comparison",
         "plot_query",
         "plot_series_counts",
+        "plot_uptime",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(

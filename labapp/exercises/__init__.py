@@ -3,5 +3,6 @@
 from .nb00 import check_items_burst
 from .nb01 import check_checkout_histogram
 from .nb02 import check_p99_query
+from .nb03 import check_catches_slowness
 
-__all__ = ["check_checkout_histogram", "check_items_burst", "check_p99_query"]
+__all__ = ["check_catches_slowness", "check_checkout_histogram", "check_items_burst", "check_p99_query"]

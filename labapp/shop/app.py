@@ -55,6 +55,7 @@ def make_shop_app(
     app = FastAPI(title="Busy Service Lab shop", lifespan=lifespan)
     app.state.downstream = downstream
     app.state.metrics = metrics
+    app.state.ready_requires = tuple(config.ready_requires)
     app.include_router(health.router)
     app.include_router(routes.router)
     if switches:

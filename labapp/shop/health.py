@@ -13,7 +13,9 @@ from .downstream import Downstream
 __all__ = ["ESSENTIAL", "router"]
 
 router = APIRouter()
-# Readiness depends on these; the recommender is reported but never makes the shop unready.
+# By default readiness depends on these; the recommender is reported but never
+# makes the shop unready. LabConfig.ready_requires changes it (notebook 03 shows
+# what a too-deep readiness check does).
 ESSENTIAL = ("catalog",)
 
 
@@ -27,15 +29,17 @@ async def health() -> dict[str, str]:
 async def ready(request: Request) -> JSONResponse:
     """Readiness: 200 when every essential dependency answers its /health, else 503."""
     downstream: Downstream = request.app.state.downstream
+    required: tuple[str, ...] = getattr(request.app.state, "ready_requires", ESSENTIAL)
     names = list(downstream.urls)
-    results = await asyncio.gather(*(_probe(downstream, name) for name in names))
+    # Probe all at once: readiness is as slow as its slowest dependency, not their sum.
+    results = await asyncio.gather(*(_probe(downstream, name, name in required) for name in names))
     checks = dict(zip(names, results, strict=True))
-    ok = all(checks[name]["ok"] for name in ESSENTIAL if name in checks)
+    ok = all(checks[name]["ok"] for name in required if name in checks)
     body = {"status": "ready" if ok else "not ready", "checks": checks}
     return JSONResponse(body, status_code=200 if ok else 503)
 
 
-async def _probe(downstream: Downstream, service: str) -> dict[str, object]:
+async def _probe(downstream: Downstream, service: str, essential: bool) -> dict[str, object]:
     start = time.perf_counter()
     try:
         # A readiness probe must be quicker than the orchestrator's own timeout.
@@ -45,7 +49,7 @@ async def _probe(downstream: Downstream, service: str) -> dict[str, object]:
         ok, detail = False, type(exc).__name__
     return {
         "ok": ok,
-        "essential": service in ESSENTIAL,
+        "essential": essential,
         "latency_ms": round((time.perf_counter() - start) * 1000, 1),
         "detail": detail,
     }

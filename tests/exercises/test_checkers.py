@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from labapp import LoadResult, Scraper
-from labapp.exercises import check_checkout_histogram, check_items_burst, check_p99_query
+from labapp import Lab, LoadResult, Scenario, Scraper, latency
+from labapp.exercises import check_catches_slowness, check_checkout_histogram, check_items_burst, check_p99_query
 from labapp.exercises.nb02 import REFERENCE
+from labapp.health import HealthChecker
 from labapp.load import Record
 
 T0 = 1_700_000_000.0
@@ -205,3 +206,22 @@ def test_p99_query_wrong(
 def test_p99_query_not_a_string(watcher: Scraper, capsys: pytest.CaptureFixture[str]) -> None:
     assert check_p99_query(0.99, watcher, T0 + 10) is False
     _failed(capsys, "expected a PromQL string, got float")
+
+
+def test_catches_slowness_right(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    checker = HealthChecker(
+        {"catalog": lab.service_urls["catalog"] + "/health"}, interval_s=0.1, timeout_s=0.25
+    ).start()
+    lab.play(Scenario().at(0.3, "catalog", latency(0.4), for_s=1.5)).wait(10)
+    checker.wait_for_rounds(8)
+    checker.stop()
+    assert check_catches_slowness(checker, lab)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_catches_slowness_wrong(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    assert not check_catches_slowness(None, lab)
+    no_timeout = HealthChecker({"catalog": lab.service_urls["catalog"] + "/health"}, timeout_s=None)
+    assert not check_catches_slowness(no_timeout, lab)
+    out = capsys.readouterr().out
+    assert "timeout_s=None" in out and "hint:" in out

@@ -1,0 +1,142 @@
+"""A scheduled health checker: probe endpoints on an interval, in the background.
+
+Each probe has a timeout. A probe that waits forever is not a check: it
+reports "healthy" late, or never, and stalls every probe scheduled after it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+
+import httpx
+import pandas as pd
+
+__all__ = ["HealthChecker", "Probe"]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One check of one endpoint. ``at`` is when it started (Unix seconds)."""
+
+    at: float
+    target: str
+    ok: bool
+    status: int  # 0: no HTTP answer
+    latency_s: float
+    error: str = ""
+
+
+class HealthChecker:
+    """Probe ``targets`` ({name: URL}) every ``interval_s`` seconds until stopped.
+
+    A probe is ``ok`` when the answer is 200 within ``timeout_s``. Pass
+    ``timeout_s=None`` only to see why you should not (notebook 03).
+    Targets are probed one after another, as a simple checker does.
+    """
+
+    def __init__(
+        self,
+        targets: Mapping[str, str],
+        *,
+        interval_s: float = 1.0,
+        timeout_s: float | None = 0.5,
+        max_probes: int = 100_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not targets:
+            raise ValueError("give at least one target, e.g. {'shop': lab.url + '/health'}")
+        for name, url in targets.items():
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"target {name!r} must be a full URL like 'http://127.0.0.1:8000/health', got {url!r}")
+        if not 0.01 <= interval_s <= 3600:
+            raise ValueError(f"interval_s must be between 0.01 and 3600 seconds, got {interval_s}")
+        if timeout_s is not None and not 0 < timeout_s <= 60:
+            raise ValueError(f"timeout_s must be in (0, 60] seconds, or None for no timeout; got {timeout_s}")
+        self.targets = dict(targets)
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self._clock = clock
+        self._probes: deque[Probe] = deque(maxlen=max_probes)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+
+    def probe_once(self, client: httpx.Client) -> list[Probe]:
+        """Probe every target once, now; record and return the results."""
+        results = []
+        for name, url in self.targets.items():
+            at, start = self._clock(), time.perf_counter()
+            try:
+                response = client.get(url)
+                probe = Probe(at, name, response.status_code == 200, response.status_code, time.perf_counter() - start)
+            except httpx.HTTPError as exc:
+                reason = "timeout" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+                probe = Probe(at, name, False, 0, time.perf_counter() - start, reason)
+            results.append(probe)
+        with self._lock:
+            self._probes.extend(results)
+            self.rounds += 1
+        return results
+
+    def start(self) -> HealthChecker:
+        """Start probing in a daemon thread; returns at once."""
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="lab-health-checker", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=self.timeout_s) as client:
+            next_at = time.monotonic()
+            while not self._stop.is_set():
+                self.probe_once(client)
+                # Fixed schedule; if a round overran, start the next one at once
+                # rather than trying to catch up on the missed ones.
+                next_at = max(next_at + self.interval_s, time.monotonic())
+                self._stop.wait(next_at - time.monotonic())
+
+    def stop(self, timeout_s: float = 70.0) -> None:
+        """Stop after the probe in progress (at most one timeout away)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait_for_rounds(self, n: int, timeout_s: float = 30.0) -> None:
+        """Block until ``n`` more rounds of probes have finished."""
+        target = self.rounds + n
+        deadline = time.monotonic() + timeout_s
+        while self.rounds < target:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {self.rounds} probe rounds after {timeout_s} s; is the checker started?")
+            time.sleep(0.01)
+
+    def probes(self) -> list[Probe]:
+        with self._lock:
+            return list(self._probes)
+
+    def to_frame(self, since: float | None = None) -> pd.DataFrame:
+        """One row per probe; ``t`` is seconds since ``since`` (default: the first probe)."""
+        probes = self.probes()
+        frame = pd.DataFrame([asdict(p) for p in probes], columns=list(Probe.__dataclass_fields__))
+        origin = since if since is not None else (frame["at"].min() if len(frame) else 0.0)
+        frame["t"] = frame["at"] - origin
+        return frame
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        timeout = f"{self.timeout_s:g} s" if self.timeout_s is not None else "none (!)"
+        return (
+            f"<HealthChecker {state}: {list(self.targets)} every {self.interval_s:g} s, "
+            f"timeout {timeout}, {len(self._probes)} probes>"
+        )
