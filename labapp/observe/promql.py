@@ -9,6 +9,7 @@ module evaluates the same string, so notebook cells do not change. It knows:
     sum / avg / min / max / count  by (...) | without (...)   aggregation
     histogram_quantile(0.95, <vector with an le label>)
     + - * /  between vectors (one-to-one on labels) or with numbers, ( ... )
+    > < >= <= == !=   as filters (no ``bool``), and / or / unless
 
 Anything else raises PromQLError naming what is not supported here.
 """
@@ -31,7 +32,7 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?)(?P<unit>ms|s|m|h|d)?"
     r"|(?P<ident>[a-zA-Z_:][a-zA-Z0-9_:]*)"
     r'|(?P<str>"(?:[^"\\]|\\.)*")'
-    r"|(?P<op>=~|!~|!=|[=(){}\[\],+\-*/]))"
+    r"|(?P<op>=~|!~|!=|==|>=|<=|[<>=(){}\[\],+\-*/]))"
 )
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -122,7 +123,31 @@ class _Parser:
             raise PromQLError(f"unexpected {self.peek()!r} in {self.text!r}")
         return node
 
+    # Precedence, lowest first: or; and / unless; comparisons; + -; * /.
     def expr(self) -> object:
+        node = self.conjunction()
+        while self.peek() == "or":
+            self.take()
+            node = Binary("or", node, self.conjunction())
+        return node
+
+    def conjunction(self) -> object:
+        node = self.comparison()
+        while self.peek() in ("and", "unless"):
+            op = self.take()[1]
+            node = Binary(op, node, self.comparison())
+        return node
+
+    def comparison(self) -> object:
+        node = self.sum()
+        while self.peek() in _COMPARISONS:
+            op = self.take()[1]
+            if self.peek() == "bool":
+                raise PromQLError("the 'bool' modifier is not in the embedded evaluator")
+            node = Binary(op, node, self.sum())
+        return node
+
+    def sum(self) -> object:
         node = self.term()
         while self.peek() in ("+", "-"):
             op = self.take()[1]
@@ -144,7 +169,7 @@ class _Parser:
             node = self.expr()
             self.take(")")
             return node
-        if kind != "ident":
+        if kind != "ident" or text in ("and", "or", "unless"):
             raise PromQLError(f"unexpected {text!r} in {self.text!r}")
         if text in AGGREGATIONS:
             return self.aggregate(text)
@@ -347,7 +372,21 @@ _OPS: dict[str, Callable[[float, float], float]] = {
 }
 
 
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    ">": lambda a, b: a > b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    "<=": lambda a, b: a <= b,
+}
+
+
 def _binary(op: str, left: Value, right: Value) -> Value:
+    if op in ("and", "or", "unless"):
+        return _set_op(op, left, right)
+    if op in _COMPARISONS:
+        return _filter(_COMPARISONS[op], left, right)
     fn = _OPS[op]
     if isinstance(left, float) and isinstance(right, float):
         return fn(left, right)
@@ -400,3 +439,29 @@ def _histogram_quantile(q: float, vec: Vector) -> Vector:
         # An empty bucket (q = 0) gives 0/0: NaN, as in Prometheus.
         out[key] = lower + (upper - lower) * (rank - below) / in_bucket if in_bucket else math.nan
     return out
+
+
+def _set_op(op: str, left: Value, right: Value) -> Vector:
+    """and / or / unless: label-set matching between two vectors (names ignored)."""
+    if not isinstance(left, dict) or not isinstance(right, dict):
+        raise PromQLError(f"'{op}' works between two vectors")
+    right_keys = {_drop_name(k) for k in right}
+    if op == "and":
+        return {k: v for k, v in left.items() if _drop_name(k) in right_keys}
+    if op == "unless":
+        return {k: v for k, v in left.items() if _drop_name(k) not in right_keys}
+    left_keys = {_drop_name(k) for k in left}
+    return {**left, **{k: v for k, v in right.items() if _drop_name(k) not in left_keys}}
+
+
+def _filter(keep: Callable[[float, float], bool], left: Value, right: Value) -> Value:
+    """A comparison without ``bool`` filters: it keeps the elements for which it holds."""
+    if isinstance(left, float) and isinstance(right, float):
+        raise PromQLError("comparing two numbers needs the 'bool' modifier, which the embedded evaluator lacks")
+    if isinstance(left, dict) and isinstance(right, float):
+        return {k: v for k, v in left.items() if keep(v, right)}
+    if isinstance(left, float) and isinstance(right, dict):
+        return {k: v for k, v in right.items() if keep(left, v)}
+    assert isinstance(left, dict) and isinstance(right, dict)
+    rhs = {_drop_name(k): v for k, v in right.items()}
+    return {k: v for k, v in left.items() if _drop_name(k) in rhs and keep(v, rhs[_drop_name(k)])}

@@ -174,7 +174,8 @@ def test_histogram_quantile_edge_cases() -> None:
         ("rate(reqs_total)", r"rate\(\) takes one range selector, like rate\(metric\[5s\]\)"),
         ("histogram_quantile(lat_bucket)", r"histogram_quantile takes a number and a vector"),
         ("reqs_total[5s]", r"must be inside rate\(\) or increase\(\)"),
-        ("reqs_total > 5", r"cannot read the query at ' ?> 5'"),
+        ("reqs_total > bool 5", "bool"),
+        ("reqs_total % 5", r"cannot read the query at ' ?% 5'"),
         ("sum(rate(reqs_total[5s])", r"query ends early"),
         ("reqs_total[5x]", r"cannot read the query|a range looks like"),
         ("reqs_total{route=a}", r"label values are quoted strings"),
@@ -191,3 +192,29 @@ def test_unsupported_or_malformed_queries_raise_a_clear_promql_error(
 
 def test_promql_error_is_a_value_error() -> None:
     assert issubclass(PromQLError, ValueError)
+
+
+def test_comparisons_filter_and_set_operators_match_label_sets() -> None:
+    store = SeriesStore()
+    for t in range(20):
+        store.add(
+            float(t),
+            [
+                ("x_total", {"job": "a"}, 10.0 * t),
+                ("x_total", {"job": "b"}, 1.0 * t),
+                ("e_total", {"job": "a"}, 1.0 * t),
+            ],
+            {},
+        )
+
+    def at19(q: str) -> object:
+        return evaluate(parse(q), store, 19.0)
+
+    assert at19("rate(x_total[5s]) > 5") == {(("job", "a"),): pytest.approx(10.0)}
+    assert at19("rate(x_total[5s]) <= 5") == {(("job", "b"),): pytest.approx(1.0)}
+    assert at19("rate(x_total[5s]) > 5 and rate(e_total[5s]) > 0.5") == {(("job", "a"),): pytest.approx(10.0)}
+    assert at19("rate(x_total[5s]) unless rate(e_total[5s])") == {(("job", "b"),): pytest.approx(1.0)}
+    assert set(at19("rate(x_total[5s]) < 5 or rate(e_total[5s])")) == {(("job", "a"),), (("job", "b"),)}
+    # an alert expression: the ratio survives the filter only above the threshold
+    assert at19("sum(rate(e_total[5s])) / sum(rate(x_total[5s])) > 0.05") == {(): pytest.approx(1 / 11)}
+    assert at19("sum(rate(e_total[5s])) / sum(rate(x_total[5s])) > 0.5") == {}
