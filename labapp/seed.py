@@ -1,5 +1,7 @@
 """The seed's code, as the course material wrote it, made runnable.
 
+Notebook 04 runs the seed's global error counters (``make_seed_error_app``).
+
 Notebook 01 prints the metrics app, runs it, and then measures what is wrong
 with it. The only change from the seed: ``registry=`` on each metric, so that
 re-running a cell builds a fresh registry instead of raising
@@ -11,16 +13,18 @@ given (``SEED_HEALTH_CHECK``), and the corrected version below it.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 
 import httpx
 import schedule
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
-__all__ = ["SEED_HEALTH_CHECK", "check_health", "make_seed_app", "run_health_schedule"]
+__all__ = ["SEED_HEALTH_CHECK", "check_health", "make_seed_app", "make_seed_error_app", "run_health_schedule"]
 
 
 def make_seed_app(registry: CollectorRegistry) -> FastAPI:
@@ -92,7 +96,7 @@ def run_health_schedule(url: str, every_s: float, log: list[str], stop: threadin
     that loop is what the seed was missing.
     """
     scheduler = schedule.Scheduler()
-    scheduler.every(every_s).seconds.do(check_health, url, log)
+    scheduler.every(every_s).seconds.do(check_health, url, log)  # type: ignore[arg-type]  # floats work
 
     def loop() -> None:
         while not stop.is_set():
@@ -102,3 +106,43 @@ def run_health_schedule(url: str, every_s: float, log: list[str], stop: threadin
     thread = threading.Thread(target=loop, name="lab-seed-health", daemon=True)
     thread.start()
     return thread
+
+
+def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed: int = 0) -> FastAPI:
+    """The seed's error-rate tracking: two counters, bumped in ``@app.middleware("http")``.
+
+    The seed keeps them as module globals; here they live in this factory so a
+    re-run starts from zero (read them at ``app.state.error_rate()``). Its route
+    answers 503 (an HTTPException) to ``fail_share`` of requests and raises a
+    plain exception for ``crash_share``, as a real service's bugs would.
+    """
+    app = FastAPI()
+    rng = random.Random(seed)
+    error_count = 0
+    total_requests = 0
+
+    @app.middleware("http")
+    async def track_errors(request: Request, call_next):  # type: ignore[no-untyped-def]
+        nonlocal error_count, total_requests
+        total_requests += 1
+        try:
+            return await call_next(request)
+        except Exception:
+            error_count += 1
+            return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+    def error_rate() -> float:
+        return (error_count / total_requests) * 100 if total_requests else 0.0
+
+    @app.get("/products/{product_id}")
+    async def read_product(product_id: int) -> dict[str, int]:
+        roll = rng.random()
+        if roll < crash_share:
+            raise RuntimeError("a bug")
+        if roll < crash_share + fail_share:
+            raise HTTPException(503, "dependency unavailable")
+        return {"product_id": product_id}
+
+    app.state.error_rate = error_rate
+    app.state.counts = lambda: (error_count, total_requests)
+    return app

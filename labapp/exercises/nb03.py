@@ -35,6 +35,7 @@ def check_catches_slowness(checker: object, lab: Lab) -> bool:
             "no finished latency fault on the catalog", "play Scenario().at(0.5, 'catalog', latency(0.4), for_s=2)"
         )
     w = windows[-1]
+    assert w.end is not None  # the filter above kept only finished windows
     mine = [p for p in checker.probes() if p.target in checker.targets and checker.targets[p.target] == url]
     during = [p for p in mine if w.start + 0.1 <= p.at <= w.end - 0.5]
     outside = [p for p in mine if p.at < w.start - 0.05 or p.at > w.end + 0.6]

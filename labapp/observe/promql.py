@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .store import Labels, SeriesStore
+from .store import Labels, SeriesStore, is_stale
 
 __all__ = ["PromQLError", "evaluate", "parse"]
 
@@ -304,7 +304,7 @@ def _instant(sel: Selector, store: SeriesStore, at: float) -> Vector:
         if not _matches(s.labels, sel.matchers):
             continue
         i = bisect.bisect_right(s.times, at) - 1  # last sample at or before `at`
-        if i >= 0 and s.times[i] > at - LOOKBACK_S:
+        if i >= 0 and s.times[i] > at - LOOKBACK_S and not is_stale(s.values[i]):
             out[s.labels] = s.values[i]
     return out
 
@@ -318,7 +318,7 @@ def _rate(sel: Selector, store: SeriesStore, at: float, *, per_second: bool) -> 
         if not _matches(s.labels, sel.matchers):
             continue
         lo, hi = bisect.bisect_right(s.times, start), bisect.bisect_right(s.times, at)
-        points = list(zip(s.times[lo:hi], s.values[lo:hi], strict=True))
+        points = [(t, v) for t, v in zip(s.times[lo:hi], s.values[lo:hi], strict=True) if not is_stale(v)]
         if len(points) < 2:
             continue
         increase, prev = 0.0, points[0][1]

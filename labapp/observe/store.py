@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
+import struct
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["Labels", "Series", "SeriesStore"]
+__all__ = ["STALE", "Labels", "Series", "SeriesStore", "is_stale"]
 
 Labels = tuple[tuple[str, str], ...]  # sorted (name, value) pairs, __name__ included
+
+# Prometheus' staleness marker: a NaN with its own bit pattern, written when a
+# series ends, so queries stop seeing its last value at once (not 5 min later).
+_STALE_BITS = bytes.fromhex("7ff0000000000002")
+STALE: float = struct.unpack(">d", _STALE_BITS)[0]
+
+
+def is_stale(value: float) -> bool:
+    return math.isnan(value) and struct.pack(">d", value) == _STALE_BITS
 
 
 @dataclass
