@@ -13,6 +13,7 @@ from .load import LoadResult
 
 __all__ = [
     "bucket_counts",
+    "burn_rate",
     "error_mask",
     "latency_percentiles",
     "poll",
@@ -120,3 +121,37 @@ def poll(
         samples.append((time.time(), read()))
         time.sleep(every_s)
     return samples
+
+
+def burn_rate(
+    result: LoadResult | pd.DataFrame, slo: float, window_s: float = 5.0, step_s: float = 1.0
+) -> pd.DataFrame:
+    """Error-budget burn rate over a sliding window, and the budget left, from load records.
+
+    burn rate = error ratio over the window / (1 - slo): 1 spends the budget
+    exactly over the SLO period, 14.4 spends 2% of a 30-day budget in an hour.
+    ``budget_left_pct`` treats the run itself as the SLO period: 100% at the
+    start, 0% once errors reach (1 - slo) of all requests the run sent.
+    """
+    if not 0 < slo < 1:
+        raise ValueError(f"slo is a fraction like 0.999, got {slo}")
+    frame = _frame(result).sort_values("t")
+    errors = error_mask(frame).to_numpy()
+    t = frame["t"].to_numpy()
+    allowed = (1 - slo) * len(frame)
+    rows = []
+    end = step_s
+    while end <= t.max() + step_s:
+        in_window = (t > end - window_s) & (t <= end)
+        ratio = errors[in_window].mean() if in_window.any() else math.nan
+        spent = errors[t <= end].sum()
+        rows.append(
+            {
+                "t": end,
+                "error_ratio": ratio,
+                "burn_rate": ratio / (1 - slo),
+                "budget_left_pct": 100 * (1 - spent / allowed),
+            }
+        )
+        end += step_s
+    return pd.DataFrame(rows)

@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -26,6 +26,9 @@ from .config import LabConfig
 from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
 from .observe import Watcher, watch
+
+if TYPE_CHECKING:
+    from .alerts.stack import AlertingStack
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
 from .shop import make_shop_app
@@ -62,7 +65,7 @@ class Lab:
         self.extras: dict[str, ServerThread] = {}
         self.started_at: float | None = None
         self._scenarios: list[ScenarioRun] = []
-        self._watchers: list[Watcher] = []
+        self._watchers: list[Watcher | AlertingStack] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -193,6 +196,29 @@ class Lab:
         self._watchers.append(watcher)
         watcher.wait_for_scrapes(2)
         return watcher
+
+    def alerting(
+        self, rule_files: tuple[str, ...] | None = None, prefer: str = "auto", repeat_interval_s: float = 5.0
+    ) -> AlertingStack:
+        """Evaluate alert rules on the shop and deliver alerts to a receiver in the lab.
+
+        Real Prometheus + Alertmanager where both are installed, else the embedded
+        evaluator (it prints which). Defaults to the lab-sized rules in data/rules/lab/.
+        Replaces any watcher started before; stops with the lab.
+        """
+        from .alerts.rules import lab_rule_files
+        from .alerts.stack import AlertingStack
+
+        self._require_running()
+        for old in self._watchers:
+            old.stop()
+        self._watchers.clear()
+        stack = AlertingStack(
+            {"shop": self.url}, list(rule_files or lab_rule_files()), prefer=prefer, repeat_interval_s=repeat_interval_s
+        ).start()
+        self._watchers.append(stack)
+        stack.wait_for_scrapes(2)
+        return stack
 
     # -- faults ------------------------------------------------------------
 

@@ -118,6 +118,7 @@ def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed
     """
     app = FastAPI()
     rng = random.Random(seed)
+    shares = {"fail": fail_share, "crash": crash_share}
     error_count = 0
     total_requests = 0
 
@@ -137,12 +138,16 @@ def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed
     @app.get("/products/{product_id}")
     async def read_product(product_id: int) -> dict[str, int]:
         roll = rng.random()
-        if roll < crash_share:
+        if roll < shares["crash"]:
             raise RuntimeError("a bug")
-        if roll < crash_share + fail_share:
+        if roll < shares["crash"] + shares["fail"]:
             raise HTTPException(503, "dependency unavailable")
         return {"product_id": product_id}
 
+    def set_failures(fail: float, crash: float) -> None:
+        shares.update(fail=fail, crash=crash)
+
     app.state.error_rate = error_rate
+    app.state.set_failures = set_failures
     app.state.counts = lambda: (error_count, total_requests)
     return app

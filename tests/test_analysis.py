@@ -161,3 +161,23 @@ def test_poll_stops_at_its_timeout() -> None:
 def test_poll_rejects_non_positive_times(every_s: float, timeout_s: float) -> None:
     with pytest.raises(ValueError, match="must be positive seconds"):
         poll(lambda: 0.0, until=lambda: True, every_s=every_s, timeout_s=timeout_s)
+
+
+def test_burn_rate_and_budget_from_records() -> None:
+    from labapp.analysis import burn_rate
+
+    # 10 requests a second for 10 s; every request in (5 s, 6 s] fails (10 of 100 = 10%)
+    frame = pd.DataFrame(
+        {
+            "t": [i / 10 for i in range(100)],
+            "status": [500 if 51 <= i <= 60 else 200 for i in range(100)],
+            "latency_s": [0.01] * 100,
+        }
+    )
+    table = burn_rate(frame, slo=0.9, window_s=1.0)
+    at = table.set_index("t")
+    assert at.loc[6.0, "error_ratio"] == 1.0 and at.loc[6.0, "burn_rate"] == pytest.approx(10.0)
+    assert at.loc[4.0, "burn_rate"] == 0.0
+    assert at.loc[10.0, "budget_left_pct"] == pytest.approx(0.0)  # 10 errors = exactly the 10% budget
+    with pytest.raises(ValueError, match="fraction"):
+        burn_rate(frame, slo=99.9)

@@ -87,6 +87,25 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
         ),
         "plot_series_counts": lambda: plots.plot_series_counts({"raw path": 20_056, "route template": 56}),
         "plot_uptime": lambda: plots.plot_uptime(probes, interval_s=0.5, t0=STARTED, faults=faults),
+        "plot_series": lambda: plots.plot_series(
+            {"a": ([0, 1, 2], [1, 2, 3]), "b": ([0, 1, 2], [1, 1, 1])},
+            title="Do two measurements agree?",
+            ylabel="errors (%)",
+            t0=STARTED,
+            faults=faults,
+            threshold=2,
+        ),
+        "plot_alert_timeline": lambda: plots.plot_alert_timeline(
+            result_frame([(STARTED + t, (), 0.02 * t) for t in range(8)], "ratio"),
+            result_frame(
+                [(STARTED + t, (("alertstate", "pending" if t < 5 else "firing"),), 1.0) for t in range(3, 8)], "ALERTS"
+            ),
+            t0=STARTED,
+            threshold=0.05,
+            faults=faults,
+            notifications=[(STARTED + 5, "firing")],
+        ),
+        "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults),
     }
 
 
@@ -110,6 +129,9 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_query",
         "plot_series_counts",
         "plot_uptime",
+        "plot_series",
+        "plot_alert_timeline",
+        "plot_budget_burn",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(
@@ -117,11 +139,12 @@ def test_plot_returns_a_figure_with_title_and_axis_labels(
 ) -> None:
     figure = _figures(result, faults)[name]()
     assert isinstance(figure, Figure)
-    assert len(figure.axes) == 1
+    # one Axes, or one plus a twin sharing its x axis (a second unit on the right)
+    assert len(figure.axes) == 1 or (name == "plot_budget_burn" and len(figure.axes) == 2)
     ax = figure.axes[0]
     assert ax.get_title()
     assert ax.get_xlabel()
-    assert ax.get_ylabel()
+    assert all(a.get_ylabel() for a in figure.axes)
     figure.canvas.draw()  # renders without error
 
 

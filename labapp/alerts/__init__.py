@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .evaluator import AlertEvaluator, AlertEvent, AlertRule, RecordingRule, load_rules, webhook_payload
+from .receiver import Notification, WebhookAlert, WebhookPayload, WebhookReceiver, format_notification
 from .rules import (
     LAB_RULES_DIR,
     RULE_TESTS_DIR,
@@ -14,17 +15,24 @@ from .rules import (
     rule_test_files,
     run_promtool_tests,
 )
+from .stack import AlertingStack
 
 __all__ = [
-    "LAB_RULES_DIR",
     "AlertEvaluator",
     "AlertEvent",
     "AlertRule",
-    "RecordingRule",
+    "AlertingStack",
+    "LAB_RULES_DIR",
+    "Notification",
     "RULES_DIR",
     "RULE_TESTS_DIR",
+    "RecordingRule",
+    "WebhookAlert",
+    "WebhookPayload",
+    "WebhookReceiver",
     "check_rules",
     "find_promtool",
+    "format_notification",
     "lab_rule_files",
     "load_rules",
     "rule_files",

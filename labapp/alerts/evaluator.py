@@ -14,6 +14,7 @@ Transitions are kept as events, and firing / resolved alerts are handed to
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -216,7 +217,7 @@ class AlertEvaluator:
                             resolved.append(self._alert_json(inst, at))
                 firing = [i for (n, _), i in self._active.items() if n == rule.name and i.state == "firing"]
                 due = [i for i in firing if i.notified_at is None or at - i.notified_at >= self.repeat_interval_s]
-                if due or resolved:
+                if (due or resolved) and (firing or resolved):
                     for inst in firing:
                         inst.notified_at = at
                     alerts = [self._alert_json(i, None) for i in firing] + resolved
@@ -249,7 +250,8 @@ class AlertEvaluator:
             "startsAt": _iso(inst.fired_at or inst.active_at),
             "endsAt": _iso(ended),
             "generatorURL": "embedded://labapp",
-            "fingerprint": f"{abs(hash(tuple(sorted(inst.labels.items())))):016x}"[:16],
+            # Stable across processes, unlike hash(): Alertmanager's fingerprint is also a label hash.
+            "fingerprint": hashlib.sha256(repr(sorted(inst.labels.items())).encode()).hexdigest()[:16],
         }
 
     def alerts(self) -> list[dict[str, Any]]:

@@ -4,5 +4,12 @@ from .nb00 import check_items_burst
 from .nb01 import check_checkout_histogram
 from .nb02 import check_p99_query
 from .nb03 import check_catches_slowness
+from .nb04 import check_fast_burn_alert
 
-__all__ = ["check_catches_slowness", "check_checkout_histogram", "check_items_burst", "check_p99_query"]
+__all__ = [
+    "check_catches_slowness",
+    "check_checkout_histogram",
+    "check_fast_burn_alert",
+    "check_items_burst",
+    "check_p99_query",
+]

@@ -48,6 +48,7 @@ class PrometheusServer:
         rule_files: Sequence[str | Path] = (),
         binary: str | None = None,
         host: str = "127.0.0.1",
+        alertmanager_url: str | None = None,
     ) -> None:
         found = binary or find_prometheus()
         if found is None:
@@ -62,6 +63,8 @@ class PrometheusServer:
         self.interval_s = interval_s
         self.rule_files = [Path(p).resolve() for p in rule_files]
         self.host = host
+        # Where firing alerts go (an AlertmanagerServer's url); None: nowhere.
+        self.alertmanager_url = alertmanager_url
         self.port = 0
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -76,10 +79,13 @@ class PrometheusServer:
         out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10)
         return (out.stdout or out.stderr).split("\n")[0]
 
+    def _interval(self) -> str:
+        # Prometheus durations take integers with a unit: 1s, 500ms (never 0.5s).
+        return f"{round(self.interval_s * 1000)}ms" if self.interval_s % 1 else f"{self.interval_s:.0f}s"
+
     def config_text(self) -> str:
         """The prometheus.yml this run uses (printed by notebook 02)."""
-        # Prometheus durations take integers with a unit: 1s, 500ms (never 0.5s).
-        interval = f"{round(self.interval_s * 1000)}ms" if self.interval_s % 1 else f"{self.interval_s:.0f}s"
+        interval = self._interval()
         lines = [
             "global:",
             f"  scrape_interval: {interval}",
@@ -88,6 +94,13 @@ class PrometheusServer:
         if self.rule_files:
             lines.append("rule_files:")
             lines += [f"  - {p}" for p in self.rule_files]
+        if self.alertmanager_url:
+            am = urlsplit(self.alertmanager_url)
+            lines += ["alerting:", "  alertmanagers:", "    - static_configs:", f"        - targets: ['{am.netloc}']"]
+            if am.scheme == "https":
+                lines.append("      scheme: https")
+            if am.path.strip("/"):
+                lines.append(f"      path_prefix: {am.path}")
         lines.append("scrape_configs:")
         for job, url in self.targets.items():
             lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: ['{urlsplit(url).netloc}']"]
@@ -110,6 +123,7 @@ class PrometheusServer:
                 f"--storage.tsdb.path={Path(self._dir.name) / 'data'}",
                 f"--web.listen-address={self.host}:{self.port}",
                 "--log.level=warn",
+                *self._alerting_flags(),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -130,6 +144,17 @@ class PrometheusServer:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"prometheus was not ready within {timeout_s} s")
+
+    def _alerting_flags(self) -> list[str]:
+        if not self.alertmanager_url:
+            return []
+        # Prometheus sends a firing alert at most once per resend delay (default
+        # 1m). Its first sends come before it has found the Alertmanager (its
+        # discovery reports targets after ~5 s) and are dropped, so with the
+        # default the first notification came ~62 s after start. Lab-sized: resend
+        # on every evaluation. Each alert it sends then ends 4 intervals later
+        # unless sent again, so a resolved rule also reaches Alertmanager quickly.
+        return [f"--rules.alert.resend-delay={self._interval()}"]
 
     def stop(self) -> None:
         if self._process is not None:

@@ -8,7 +8,13 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from labapp import Lab, LoadResult, Scenario, Scraper, latency
-from labapp.exercises import check_catches_slowness, check_checkout_histogram, check_items_burst, check_p99_query
+from labapp.exercises import (
+    check_catches_slowness,
+    check_checkout_histogram,
+    check_fast_burn_alert,
+    check_items_burst,
+    check_p99_query,
+)
 from labapp.exercises.nb02 import REFERENCE
 from labapp.health import HealthChecker
 from labapp.load import Record
@@ -225,3 +231,12 @@ def test_catches_slowness_wrong(lab: Lab, capsys: pytest.CaptureFixture[str]) ->
     assert not check_catches_slowness(no_timeout, lab)
     out = capsys.readouterr().out
     assert "timeout_s=None" in out and "hint:" in out
+
+
+def test_fast_burn_alert_right_and_wrong(capsys: pytest.CaptureFixture[str]) -> None:
+    long, short = "job:shop_http_request_errors:ratio_rate1h", "job:shop_http_request_errors:ratio_rate5m"
+    assert check_fast_burn_alert(f"{long} > (14.4 * 0.005) and {short} > (14.4 * 0.005)")
+    assert not check_fast_burn_alert(f"{long} > (14.4 * 0.005)")  # no short window: pages after the incident
+    assert "incident is over" in capsys.readouterr().out
+    assert not check_fast_burn_alert(f"{long} > (14.4 * 0.001) and {short} > (14.4 * 0.001)")  # the 99.9% budget
+    assert not check_fast_burn_alert("sum(")

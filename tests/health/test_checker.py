@@ -61,11 +61,14 @@ def test_too_deep_readiness_fails_on_a_nice_to_have_outage(lab: Lab) -> None:
         make_shop_app(lab.service_urls, config=LabConfig(ready_requires=("catalog", "recommender"))), "deep"
     )
     lab.inject("recommender", outage())
-    with httpx.Client(timeout=1) as client:
-        assert client.get(lab.url + "/ready").status_code == 200
-        assert client.get(deep + "/ready").status_code == 503
-        page = client.get(lab.url + "/products/3").json()
-    assert page["degraded"] is True
+    try:
+        with httpx.Client(timeout=1) as client:
+            assert client.get(lab.url + "/ready").status_code == 200
+            assert client.get(deep + "/ready").status_code == 503
+            page = client.get(lab.url + "/products/3").json()
+        assert page["degraded"] is True
+    finally:
+        lab.extras.pop("deep").stop()  # the shared lab must not keep it
 
 
 def test_ready_requires_must_name_known_services() -> None:

@@ -57,7 +57,10 @@ def test_open_loop_rate_and_p95_agree_with_the_client(lab: Lab, scraper: Scraper
     client_p95 = result.to_frame()["latency_s"].quantile(0.95)
     bounds = (0.0, *LATENCY_BUCKETS_S, float("inf"))
     bucket = bisect.bisect_left(bounds, client_p95)  # index of the bucket's upper bound
-    assert bounds[bucket - 1] < p95 <= bounds[bucket], (client_p95, p95)
+    # Every page waits 60 ms for the catalog, so the server's p95 is above 0.05 s; the
+    # server times less than the client (no client-side queueing), so its estimate
+    # cannot pass the upper bound of the bucket holding the client's p95.
+    assert 0.05 < p95 <= bounds[bucket], (client_p95, p95)
 
 
 def test_query_range_steps_through_time(lab: Lab, scraper: Scraper) -> None:

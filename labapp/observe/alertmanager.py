@@ -1,0 +1,276 @@
+"""A real Alertmanager, started by the lab on loopback where the binary is installed.
+
+Prometheus evaluates alert rules and sends the alerts that fire to
+Alertmanager; Alertmanager groups them, waits, repeats and resolves, and
+delivers notifications to receivers. Here the only receiver is the lab's
+webhook receiver (:class:`labapp.alerts.receiver.WebhookReceiver`).
+
+Like :class:`~labapp.observe.prometheus.PrometheusServer` it gets its own
+config, a temporary data directory and its own port, and it never opens the
+gossip (cluster) port, so it cannot touch a system Alertmanager (Debian's
+package also installs a service; the lab never uses it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .prometheus import _free_port
+
+__all__ = ["AlertmanagerServer", "find_alertmanager", "go_duration"]
+
+# Debian and Ubuntu name the binary prometheus-alertmanager; upstream's release
+# tarball and most other distributions call it alertmanager.
+BINARY_NAMES = ("prometheus-alertmanager", "alertmanager")
+
+INSTALL_HINT = (
+    "On Debian/Ubuntu: sudo apt-get install prometheus-alertmanager. "
+    "Without it, the lab's embedded alert evaluator posts the same webhook payload to the receiver."
+)
+
+_LIVE: weakref.WeakSet[AlertmanagerServer] = weakref.WeakSet()
+_LIVE_LOCK = threading.Lock()
+
+
+def find_alertmanager() -> str | None:
+    """Path of the Alertmanager binary on PATH, or None."""
+    for name in BINARY_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def go_duration(seconds: float) -> str:
+    """A duration Alertmanager and Prometheus accept: "2s", "500ms" (never "0.5s").
+
+    Their config durations are integers with a unit, so sub-second values are
+    written in milliseconds.
+    """
+    if seconds < 0:
+        raise ValueError(f"a duration cannot be negative, got {seconds}")
+    ms = round(seconds * 1000)
+    if ms == 0 and seconds > 0:
+        raise ValueError(f"{seconds} s is below a millisecond: too short for Alertmanager")
+    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+
+
+class AlertmanagerServer:
+    """Run Alertmanager with one route that delivers every alert to ``receiver_url + "/alerts"``.
+
+    Lab-sized timings (production values in brackets):
+
+    - ``group_wait_s`` (30 s): how long a new group waits for more alerts
+      before its first notification;
+    - ``group_interval_s`` (5 min): how long to wait before notifying about a
+      group that changed (new alerts, resolved alerts);
+    - ``repeat_interval_s`` (4 h): how often a group that still fires is sent
+      again. Alertmanager only sends at ``group_interval`` ticks, so a repeat
+      comes at the first tick after ``repeat_interval``.
+    """
+
+    mode = "alertmanager"
+
+    def __init__(
+        self,
+        receiver_url: str,
+        *,
+        group_wait_s: float = 1.0,
+        group_interval_s: float = 2.0,
+        repeat_interval_s: float = 10.0,
+        binary: str | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        found = binary or find_alertmanager()
+        if found is None:
+            raise FileNotFoundError(
+                f"no Alertmanager binary on PATH (looked for {', '.join(BINARY_NAMES)}). " + INSTALL_HINT
+            )
+        if not receiver_url.startswith(("http://", "https://")):
+            raise ValueError(f"receiver_url must be an http(s) base URL like receiver.url, got {receiver_url!r}")
+        if group_interval_s <= 0 or repeat_interval_s <= 0:
+            raise ValueError("group_interval_s and repeat_interval_s must be above zero (Alertmanager rejects 0)")
+        if repeat_interval_s < group_interval_s:
+            raise ValueError(
+                f"repeat_interval_s ({repeat_interval_s:g}) is shorter than group_interval_s ({group_interval_s:g}): "
+                "Alertmanager only sends at group_interval ticks, so it would repeat every group_interval anyway"
+            )
+        self.binary = found
+        self.receiver_url = receiver_url.rstrip("/")
+        self.group_wait = go_duration(group_wait_s)
+        self.group_interval = go_duration(group_interval_s)
+        self.repeat_interval = go_duration(repeat_interval_s)
+        self.host = host
+        self.port = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._client: httpx.Client | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def webhook_url(self) -> str:
+        """Where Alertmanager delivers notifications."""
+        return self.receiver_url + "/alerts"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def version(self) -> str:
+        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).split("\n")[0]
+
+    def config_text(self) -> str:
+        """The alertmanager.yml this run uses (printed by notebook 04)."""
+        return "\n".join(
+            [
+                "# Written by the lab. Intervals are lab-sized; production values in the comments.",
+                "route:",
+                "  receiver: lab-webhook",
+                "  group_by: [alertname]  # one notification per alert rule, however many series fire",
+                f"  group_wait: {self.group_wait}  # production: 30s. Wait this long to batch a new group's alerts",
+                f"  group_interval: {self.group_interval}  # production: 5m. Wait this long to notify about changes",
+                f"  repeat_interval: {self.repeat_interval}  # production: 4h. Re-send a group that still fires",
+                "receivers:",
+                "  - name: lab-webhook",
+                "    webhook_configs:",
+                f"      - url: {self.webhook_url}",
+                "        send_resolved: true  # also tell the receiver when the alert is over",
+                "",
+            ]
+        )
+
+    def command(self, config: Path, storage: Path) -> list[str]:
+        """The command line start() runs."""
+        return [
+            self.binary,
+            f"--config.file={config}",
+            f"--storage.path={storage}",
+            f"--web.listen-address={self.host}:{self.port}",
+            # Links in notifications (externalURL) point here, not at the hostname.
+            f"--web.external-url={self.url}",
+            # Empty: no high-availability gossip, so no port on 0.0.0.0:9094.
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ]
+
+    def start(self, timeout_s: float = 20.0) -> AlertmanagerServer:
+        """Start Alertmanager and wait until /-/ready answers 200."""
+        if self.running:
+            return self
+        self._client = httpx.Client(timeout=10.0)
+        self._dir = tempfile.TemporaryDirectory(prefix="lab-alertmanager-")
+        workdir = Path(self._dir.name)
+        config = workdir / "alertmanager.yml"
+        config.write_text(self.config_text())
+        self.port = _free_port(self.host)
+        logfile = workdir / "alertmanager.log"
+        with open(logfile, "wb") as log:
+            self._process = subprocess.Popen(
+                self.command(config, workdir / "data"),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=workdir,
+            )
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                text = logfile.read_text(errors="replace")[-2000:]
+                self.stop()
+                raise RuntimeError(f"alertmanager exited at start-up:\n{text}")
+            try:
+                if self._http().get(self.url + "/-/ready").status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"alertmanager was not ready within {timeout_s} s")
+
+    def stop(self) -> None:
+        """Stop the process, delete its temp dir, close the HTTP client. Safe to call twice."""
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
+            self._process = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+
+    def __enter__(self) -> AlertmanagerServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _http(self) -> httpx.Client:
+        if self._client is None or self._process is None:
+            raise RuntimeError("alertmanager is not running: call start() first")
+        return self._client
+
+    def log(self) -> str:
+        """What Alertmanager logged (warnings and errors) so far."""
+        if self._dir is None:
+            return ""
+        return (Path(self._dir.name) / "alertmanager.log").read_text(errors="replace")
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The alerts Alertmanager holds now (GET /api/v2/alerts), each with its ``status.state``."""
+        response = self._http().get(self.url + "/api/v2/alerts")
+        response.raise_for_status()
+        return list(response.json())
+
+    def post_alerts(self, alerts: Sequence[Mapping[str, Any]]) -> None:
+        """Send alerts the way Prometheus does (POST /api/v2/alerts).
+
+        Each alert: ``labels`` (with ``alertname``), optional ``annotations``,
+        ``startsAt`` and ``endsAt`` (RFC 3339). An ``endsAt`` in the past resolves it.
+        """
+        response = self._http().post(self.url + "/api/v2/alerts", json=list(alerts))
+        if response.status_code != 200:
+            raise ValueError(f"alertmanager rejected the alerts ({response.status_code}): {response.text.strip()}")
+
+    def __repr__(self) -> str:
+        state = f"running at {self.url}" if self.running else "stopped"
+        return (
+            f"<AlertmanagerServer {state}, delivering to {self.webhook_url} "
+            f"(group_wait {self.group_wait}, group_interval {self.group_interval}, "
+            f"repeat_interval {self.repeat_interval})>"
+        )
+
+
+@atexit.register
+def _stop_all() -> None:
+    # A kernel that exits normally must not leave Alertmanager processes behind.
+    with _LIVE_LOCK:
+        servers = list(_LIVE)
+    for server in servers:
+        server.stop()
