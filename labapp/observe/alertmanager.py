@@ -13,20 +13,12 @@ package also installs a service; the lab never uses it).
 
 from __future__ import annotations
 
-import atexit
 import shutil
-import subprocess
-import tempfile
-import threading
-import time
-import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from .prometheus import _free_port
+from .process import ManagedProcess
 
 __all__ = ["AlertmanagerServer", "find_alertmanager", "go_duration"]
 
@@ -38,9 +30,6 @@ INSTALL_HINT = (
     "On Debian/Ubuntu: sudo apt-get install prometheus-alertmanager. "
     "Without it, the lab's embedded alert evaluator posts the same webhook payload to the receiver."
 )
-
-_LIVE: weakref.WeakSet[AlertmanagerServer] = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
 
 
 def find_alertmanager() -> str | None:
@@ -66,7 +55,7 @@ def go_duration(seconds: float) -> str:
     return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
 
 
-class AlertmanagerServer:
+class AlertmanagerServer(ManagedProcess):
     """Run Alertmanager with one route that delivers every alert to ``receiver_url + "/alerts"``.
 
     Lab-sized timings (production values in brackets):
@@ -81,6 +70,7 @@ class AlertmanagerServer:
     """
 
     mode = "alertmanager"
+    name = "alertmanager"
 
     def __init__(
         self,
@@ -106,35 +96,16 @@ class AlertmanagerServer:
                 f"repeat_interval_s ({repeat_interval_s:g}) is shorter than group_interval_s ({group_interval_s:g}): "
                 "Alertmanager only sends at group_interval ticks, so it would repeat every group_interval anyway"
             )
-        self.binary = found
+        super().__init__(found, host)
         self.receiver_url = receiver_url.rstrip("/")
         self.group_wait = go_duration(group_wait_s)
         self.group_interval = go_duration(group_interval_s)
         self.repeat_interval = go_duration(repeat_interval_s)
-        self.host = host
-        self.port = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._client: httpx.Client | None = None
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def webhook_url(self) -> str:
         """Where Alertmanager delivers notifications."""
         return self.receiver_url + "/alerts"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
-
-    @property
-    def version(self) -> str:
-        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10)
-        return (out.stdout or out.stderr).split("\n")[0]
 
     def config_text(self) -> str:
         """The alertmanager.yml this run uses (printed by notebook 04)."""
@@ -156,12 +127,15 @@ class AlertmanagerServer:
             ]
         )
 
-    def command(self, config: Path, storage: Path) -> list[str]:
+    def prepare(self, workdir: Path) -> None:
+        (workdir / "alertmanager.yml").write_text(self.config_text())
+
+    def command(self, workdir: Path) -> list[str]:
         """The command line start() runs."""
         return [
             self.binary,
-            f"--config.file={config}",
-            f"--storage.path={storage}",
+            f"--config.file={workdir / 'alertmanager.yml'}",
+            f"--storage.path={workdir / 'data'}",
             f"--web.listen-address={self.host}:{self.port}",
             # Links in notifications (externalURL) point here, not at the hostname.
             f"--web.external-url={self.url}",
@@ -169,78 +143,6 @@ class AlertmanagerServer:
             "--cluster.listen-address=",
             "--log.level=warn",
         ]
-
-    def start(self, timeout_s: float = 20.0) -> AlertmanagerServer:
-        """Start Alertmanager and wait until /-/ready answers 200."""
-        if self.running:
-            return self
-        self._client = httpx.Client(timeout=10.0)
-        self._dir = tempfile.TemporaryDirectory(prefix="lab-alertmanager-")
-        workdir = Path(self._dir.name)
-        config = workdir / "alertmanager.yml"
-        config.write_text(self.config_text())
-        self.port = _free_port(self.host)
-        logfile = workdir / "alertmanager.log"
-        with open(logfile, "wb") as log:
-            self._process = subprocess.Popen(
-                self.command(config, workdir / "data"),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=workdir,
-            )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                text = logfile.read_text(errors="replace")[-2000:]
-                self.stop()
-                raise RuntimeError(f"alertmanager exited at start-up:\n{text}")
-            try:
-                if self._http().get(self.url + "/-/ready").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"alertmanager was not ready within {timeout_s} s")
-
-    def stop(self) -> None:
-        """Stop the process, delete its temp dir, close the HTTP client. Safe to call twice."""
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
-            self._process = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
-
-    def __enter__(self) -> AlertmanagerServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _http(self) -> httpx.Client:
-        if self._client is None or self._process is None:
-            raise RuntimeError("alertmanager is not running: call start() first")
-        return self._client
-
-    def log(self) -> str:
-        """What Alertmanager logged (warnings and errors) so far."""
-        if self._dir is None:
-            return ""
-        return (Path(self._dir.name) / "alertmanager.log").read_text(errors="replace")
 
     def alerts(self) -> list[dict[str, Any]]:
         """The alerts Alertmanager holds now (GET /api/v2/alerts), each with its ``status.state``."""
@@ -265,12 +167,3 @@ class AlertmanagerServer:
             f"(group_wait {self.group_wait}, group_interval {self.group_interval}, "
             f"repeat_interval {self.repeat_interval})>"
         )
-
-
-@atexit.register
-def _stop_all() -> None:
-    # A kernel that exits normally must not leave Alertmanager processes behind.
-    with _LIVE_LOCK:
-        servers = list(_LIVE)
-    for server in servers:
-        server.stop()

@@ -7,18 +7,15 @@ never touches a system Prometheus (Debian's package also installs a service).
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pandas as pd
 
 from .frames import result_frame
+from .process import ManagedProcess
 from .scrape import _check_range
 
 __all__ = ["PrometheusServer", "find_prometheus"]
@@ -29,16 +26,11 @@ def find_prometheus() -> str | None:
     return shutil.which("prometheus")
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-class PrometheusServer:
+class PrometheusServer(ManagedProcess):
     """Run ``prometheus`` scraping ``targets`` ({job: base URL}) every ``interval_s``."""
 
     mode = "prometheus"
+    name = "prometheus"
 
     def __init__(
         self,
@@ -58,26 +50,12 @@ class PrometheusServer:
             )
         if not targets:
             raise ValueError("give at least one target, e.g. {'shop': lab.url}")
-        self.binary = found
+        super().__init__(found, host)
         self.targets = dict(targets)
         self.interval_s = interval_s
         self.rule_files = [Path(p).resolve() for p in rule_files]
-        self.host = host
         # Where firing alerts go (an AlertmanagerServer's url); None: nowhere.
         self.alertmanager_url = alertmanager_url
-        self.port = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._client: httpx.Client | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def version(self) -> str:
-        out = subprocess.run([self.binary, "--version"], capture_output=True, text=True, timeout=10)
-        return (out.stdout or out.stderr).split("\n")[0]
 
     def _interval(self) -> str:
         # Prometheus durations take integers with a unit: 1s, 500ms (never 0.5s).
@@ -106,44 +84,18 @@ class PrometheusServer:
             lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: ['{urlsplit(url).netloc}']"]
         return "\n".join(lines) + "\n"
 
-    def start(self, timeout_s: float = 20.0) -> PrometheusServer:
-        """Start Prometheus and wait until /-/ready answers 200."""
-        if self._process is not None and self._process.poll() is None:
-            return self
-        self._client = httpx.Client(timeout=10.0)
-        self._dir = tempfile.TemporaryDirectory(prefix="lab-prometheus-")
-        config = Path(self._dir.name) / "prometheus.yml"
-        config.write_text(self.config_text())
-        self.port = _free_port(self.host)
-        log = open(Path(self._dir.name) / "prometheus.log", "wb")
-        self._process = subprocess.Popen(
-            [
-                self.binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={Path(self._dir.name) / 'data'}",
-                f"--web.listen-address={self.host}:{self.port}",
-                "--log.level=warn",
-                *self._alerting_flags(),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                text = (Path(self._dir.name) / "prometheus.log").read_text(errors="replace")[-2000:]
-                self.stop()
-                raise RuntimeError(f"prometheus exited at start-up:\n{text}")
-            try:
-                if self._http().get(self.url + "/-/ready").status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"prometheus was not ready within {timeout_s} s")
+    def prepare(self, workdir: Path) -> None:
+        (workdir / "prometheus.yml").write_text(self.config_text())
+
+    def command(self, workdir: Path) -> list[str]:
+        return [
+            self.binary,
+            f"--config.file={workdir / 'prometheus.yml'}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address={self.host}:{self.port}",
+            "--log.level=warn",
+            *self._alerting_flags(),
+        ]
 
     def _alerting_flags(self) -> list[str]:
         if not self.alertmanager_url:
@@ -155,27 +107,6 @@ class PrometheusServer:
         # on every evaluation. Each alert it sends then ends 4 intervals later
         # unless sent again, so a resolved rule also reaches Alertmanager quickly.
         return [f"--rules.alert.resend-delay={self._interval()}"]
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
-            self._process = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            raise RuntimeError("prometheus is not running: call start() first")
-        return self._client
 
     def wait_for_scrapes(self, n: int = 2, timeout_s: float = 15.0) -> None:
         """Block until every target has been scraped ``n`` times (``up`` has n samples)."""
