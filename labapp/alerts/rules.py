@@ -10,10 +10,11 @@ or an editable install (the lab's setup), not from a wheel without ``data/``.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+
+from ..observe.process import find_binary
 
 __all__ = [
     "LAB_RULES_DIR",
@@ -53,8 +54,8 @@ def rule_test_files() -> list[Path]:
 
 
 def find_promtool() -> str | None:
-    """Path of the ``promtool`` binary on PATH, or None."""
-    return shutil.which("promtool")
+    """Path of the ``promtool`` binary on PATH, or None (also when LABAPP_EMBEDDED=1)."""
+    return find_binary("promtool")
 
 
 def _promtool(binary: str | None) -> str:

@@ -13,12 +13,11 @@ package also installs a service; the lab never uses it).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .process import ManagedProcess
+from .process import ManagedProcess, find_binary
 
 __all__ = ["AlertmanagerServer", "find_alertmanager", "go_duration"]
 
@@ -33,12 +32,8 @@ INSTALL_HINT = (
 
 
 def find_alertmanager() -> str | None:
-    """Path of the Alertmanager binary on PATH, or None."""
-    for name in BINARY_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    """Path of the Alertmanager binary on PATH, or None (also when LABAPP_EMBEDDED=1)."""
+    return find_binary(*BINARY_NAMES)
 
 
 def go_duration(seconds: float) -> str:

@@ -9,6 +9,8 @@ write and how to start: ``prepare(workdir)`` and ``command(workdir)``.
 from __future__ import annotations
 
 import atexit
+import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -20,10 +22,25 @@ from typing import Self
 
 import httpx
 
-__all__ = ["ManagedProcess", "free_port"]
+__all__ = ["EMBEDDED_ENV", "ManagedProcess", "find_binary", "free_port"]
+
+# Set to 1 to act as if no Prometheus, Alertmanager or promtool were installed:
+# the lab then runs its embedded scraper and evaluator (CI tests both modes).
+EMBEDDED_ENV = "LABAPP_EMBEDDED"
 
 _LIVE: weakref.WeakSet[ManagedProcess] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
+
+
+def find_binary(*names: str) -> str | None:
+    """The first of ``names`` on PATH, or None (always None when LABAPP_EMBEDDED=1)."""
+    if os.environ.get(EMBEDDED_ENV, "") not in ("", "0"):
+        return None
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
 
 
 def free_port(host: str) -> int:

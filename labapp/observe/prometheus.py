@@ -6,7 +6,6 @@ never touches a system Prometheus (Debian's package also installs a service).
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,15 +14,15 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from .frames import result_frame
-from .process import ManagedProcess
+from .process import ManagedProcess, find_binary
 from .scrape import _check_range
 
 __all__ = ["PrometheusServer", "find_prometheus"]
 
 
 def find_prometheus() -> str | None:
-    """Path of the ``prometheus`` binary on PATH, or None."""
-    return shutil.which("prometheus")
+    """Path of the ``prometheus`` binary on PATH, or None (also when LABAPP_EMBEDDED=1)."""
+    return find_binary("prometheus")
 
 
 class PrometheusServer(ManagedProcess):

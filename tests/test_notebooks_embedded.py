@@ -1,0 +1,33 @@
+"""The notebooks that use Prometheus and Alertmanager also run without them.
+
+CI installs both, so nbval tests the real path; this runs the same notebooks
+once with LABAPP_EMBEDDED=1, the way a learner without the binaries runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from labapp.observe.process import EMBEDDED_ENV
+
+NOTEBOOK_DIR = Path(__file__).parent.parent / "notebooks"
+USES_BINARIES = ["02_prometheus", "04_error_rates_and_alerts"]
+
+
+@pytest.mark.parametrize("stem", USES_BINARIES)
+def test_notebook_runs_in_embedded_mode(stem: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(EMBEDDED_ENV, "1")  # the kernel inherits this process' environment
+    nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
+    client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    client.execute()  # raises CellExecutionError on any error
+    printed = "".join(
+        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+    )
+    assert "mode: embedded" in printed
+    assert "mode: real" not in printed
+    assert os.environ[EMBEDDED_ENV] == "1"
