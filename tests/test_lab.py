@@ -127,7 +127,7 @@ def test_watch_embedded_scrapes_the_shop_and_stops_with_the_lab(lab: Lab, capsys
     assert watcher.query("up")["value"].tolist() == [1.0]
     lab.stop()  # the next test's `lab` fixture starts it again
     done = watcher.scrapes
-    assert not watcher._thread.is_alive()  # type: ignore[union-attr]
+    assert not watcher.running
     assert watcher.scrapes == done
 
 

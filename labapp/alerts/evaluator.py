@@ -28,6 +28,7 @@ import yaml
 
 from ..observe.promql import evaluate, parse
 from ..observe.store import STALE, Labels, SeriesStore
+from ..periodic import Periodic
 
 __all__ = ["AlertEvaluator", "AlertEvent", "AlertRule", "RecordingRule", "load_rules", "webhook_payload"]
 
@@ -174,8 +175,7 @@ class AlertEvaluator:
         self._active: dict[tuple[str, Labels], _Instance] = {}
         self._alerts_written: set[Labels] = set()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Periodic(self.evaluate, interval_s, "lab-alert-evaluator")
 
     def evaluate(self, at: float | None = None) -> list[AlertEvent]:
         """One evaluation round at ``at`` (default now); returns its transitions."""
@@ -269,24 +269,11 @@ class AlertEvaluator:
             ]
 
     def start(self) -> AlertEvaluator:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="lab-alert-evaluator", daemon=True)
-            self._thread.start()
+        self._ticker.start()
         return self
 
-    def _run(self) -> None:
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            self.evaluate()
-            next_at = max(next_at + self.interval_s, time.monotonic())
-            self._stop.wait(next_at - time.monotonic())
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        self._ticker.stop()
 
     def __repr__(self) -> str:
         return (

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import httpx
 import pandas as pd
 
+from ..periodic import Periodic
+
 __all__ = ["HealthChecker", "Probe"]
 
 
@@ -62,8 +64,8 @@ class HealthChecker:
         self._clock = clock
         self._probes: deque[Probe] = deque(maxlen=max_probes)
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._client: httpx.Client | None = None
+        self._ticker = Periodic(lambda: None, interval_s, "lab-health-checker")
         self.rounds = 0
 
     def probe_once(self, client: httpx.Client) -> list[Probe]:
@@ -85,32 +87,23 @@ class HealthChecker:
 
     def start(self) -> HealthChecker:
         """Start probing in a daemon thread; returns at once."""
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="lab-health-checker", daemon=True)
-            self._thread.start()
+        if not self._ticker.running:
+            client = httpx.Client(timeout=self.timeout_s)
+            self._client = client
+            self._ticker.tick = lambda: self.probe_once(client)
+            self._ticker.start()
         return self
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout_s) as client:
-            next_at = time.monotonic()
-            while not self._stop.is_set():
-                self.probe_once(client)
-                # Fixed schedule; if a round overran, start the next one at once
-                # rather than trying to catch up on the missed ones.
-                next_at = max(next_at + self.interval_s, time.monotonic())
-                self._stop.wait(next_at - time.monotonic())
 
     def stop(self, timeout_s: float = 70.0) -> None:
         """Stop after the probe in progress (at most one timeout away)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+        self._ticker.stop(timeout_s)
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._ticker.running
 
     def wait_for_rounds(self, n: int, timeout_s: float = 30.0) -> None:
         """Block until ``n`` more rounds of probes have finished."""

@@ -8,7 +8,6 @@ in promql.py.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
@@ -17,6 +16,7 @@ import httpx
 import pandas as pd
 from prometheus_client.parser import text_string_to_metric_families
 
+from ..periodic import Periodic
 from .frames import result_frame
 from .promql import evaluate, parse
 from .store import Labels, SeriesStore
@@ -46,8 +46,7 @@ class Scraper:
         self.scrapes = 0
         self.errors: list[str] = []
         self._clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Periodic(self.scrape_once, interval_s, "lab-scraper")
         self._client: httpx.Client | None = None
 
     def scrape_once(self) -> None:
@@ -74,24 +73,16 @@ class Scraper:
             self.store.add(t, samples, {"job": job, "instance": instance})
         self.scrapes += 1
 
+    @property
+    def running(self) -> bool:
+        return self._ticker.running
+
     def start(self) -> Scraper:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="lab-scraper", daemon=True)
-            self._thread.start()
+        self._ticker.start()
         return self
 
-    def _loop(self) -> None:
-        next_at = time.monotonic()
-        while not self._stop.is_set():
-            self.scrape_once()
-            next_at += self.interval_s
-            self._stop.wait(max(0.0, next_at - time.monotonic()))
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._ticker.stop()
         if self._client is not None:
             self._client.close()
             self._client = None
