@@ -33,6 +33,7 @@ from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
 from .shop import make_shop_app
 from .telemetry import ShopMetrics
+from .tracing import Tracing
 
 __all__ = ["FaultWindow", "Lab"]
 
@@ -53,11 +54,17 @@ class FaultWindow:
 class Lab:
     """The shop and its dependencies, each served by uvicorn in a daemon thread."""
 
-    def __init__(self, config: LabConfig | None = None, **overrides: Any) -> None:
+    def __init__(self, config: LabConfig | None = None, *, tracing: bool | Tracing = False, **overrides: Any) -> None:
+        """``tracing=True`` traces every request (``lab.tracing`` holds the spans);
+        pass a :class:`~labapp.tracing.Tracing` to choose its sampling."""
         if config is not None and not isinstance(config, LabConfig):
             raise TypeError(f"config must be a LabConfig, got {type(config).__name__}")
+        if not isinstance(tracing, (bool, Tracing)):
+            raise TypeError(f"tracing must be True, False or a Tracing(...), got {type(tracing).__name__}")
         base = config or LabConfig()
         self.config = LabConfig(**{**vars(base), **overrides}) if overrides else base
+        # Tracing is opt-in: spans cost CPU, and notebooks 00-04 measure without them.
+        self.tracing: Tracing | None = Tracing() if tracing is True else (tracing or None)
         self.switches = {name: FaultSwitch(name, seed=self.config.seed + i) for i, name in enumerate(SERVICE_NAMES)}
         self.metrics: ShopMetrics | None = None
         self.services: dict[str, ServerThread] = {}
@@ -81,7 +88,10 @@ class Lab:
                 "payments": make_payments_app,
             }
             for name in SERVICE_NAMES:
-                server = ServerThread(factories[name](self.switches[name]), name=name, host=self.config.host)
+                service_app = factories[name](self.switches[name])
+                if self.tracing is not None:
+                    self.tracing.instrument_app(service_app, name)  # before it serves its first request
+                server = ServerThread(service_app, name=name, host=self.config.host)
                 self.services[name] = server.start(self.config.start_timeout_s)
             self.metrics = ShopMetrics()
             app = make_shop_app(
@@ -89,6 +99,7 @@ class Lab:
                 config=self.config,
                 metrics=self.metrics,
                 switches=self.switches,
+                tracing=self.tracing,
             )
             self.shop = ServerThread(app, name="shop", host=self.config.host, port=self.config.shop_port)
             self.shop.start(self.config.start_timeout_s, ready_path="/health")
@@ -120,6 +131,8 @@ class Lab:
         self.shop = None
         self.services.clear()
         self.extras.clear()
+        if self.tracing is not None:
+            self.tracing.shutdown()
         with _LIVE_LOCK:
             _LIVE_LABS.discard(self)
 

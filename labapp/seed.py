@@ -9,13 +9,18 @@ re-running a cell builds a fresh registry instead of raising
 
 Notebook 03 shows the seed's scheduled health check, which does not run as
 given (``SEED_HEALTH_CHECK``), and the corrected version below it.
+
+Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
+written, apart from where the console exporter prints.
 """
 
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
+from typing import TextIO
 
 import httpx
 import schedule
@@ -24,7 +29,14 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
-__all__ = ["SEED_HEALTH_CHECK", "check_health", "make_seed_app", "make_seed_error_app", "run_health_schedule"]
+__all__ = [
+    "SEED_HEALTH_CHECK",
+    "check_health",
+    "make_seed_app",
+    "make_seed_error_app",
+    "make_seed_traced_app",
+    "run_health_schedule",
+]
 
 
 def make_seed_app(registry: CollectorRegistry) -> FastAPI:
@@ -150,4 +162,33 @@ def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed
     app.state.error_rate = error_rate
     app.state.set_failures = set_failures
     app.state.counts = lambda: (error_count, total_requests)
+    return app
+
+
+def make_seed_traced_app(out: TextIO = sys.stdout) -> FastAPI:
+    """The seed's tracing setup, line for line: a global TracerProvider, a
+    BatchSpanProcessor with a ConsoleSpanExporter, ``instrument_app``.
+
+    The only change: ``out=``, where the exporter prints, so the notebook can
+    count the spans it printed. Call it twice in one process and see why the
+    lab does not do it this way.
+    """
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+    trace.set_tracer_provider(TracerProvider())
+    tracer = trace.get_tracer(__name__)
+    span_processor = BatchSpanProcessor(ConsoleSpanExporter(out=out))
+    trace.get_tracer_provider().add_span_processor(span_processor)  # type: ignore[attr-defined]
+
+    app = FastAPI()
+
+    @app.get("/products/{product_id}")
+    async def read_product(product_id: int) -> dict[str, int]:
+        with tracer.start_as_current_span("read product"):
+            return {"product_id": product_id}
+
+    FastAPIInstrumentor.instrument_app(app)
     return app

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from labapp import FaultWindow, LoadResult, plots
 from labapp.load import Record
 from labapp.observe.frames import result_frame
+from labapp.tracing import SpanRecord
 
 STARTED = 1_700_000_000.0
 
@@ -106,7 +107,22 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
             notifications=[(STARTED + 5, "firing")],
         ),
         "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults),
+        "plot_trace_waterfall": lambda: plots.plot_trace_waterfall(_spans()),
+        "plot_service_latency": lambda: plots.plot_service_latency(_spans()),
     }
+
+
+def _spans() -> list[SpanRecord]:
+    """One product-page trace: the shop calls the catalog, then a failing recommender."""
+    t, code = "a" * 32, {"http.response.status_code": 503}
+    return [
+        SpanRecord(t, "1" * 16, None, "shop", "GET /products/{product_id}", "SERVER", 0.0, 0.030, "UNSET",
+                   attributes={"http.route": "/products/{product_id}", "http.request.method": "GET"}),
+        SpanRecord(t, "2" * 16, "1" * 16, "shop", "GET catalog", "CLIENT", 0.001, 0.021, "UNSET"),
+        SpanRecord(t, "3" * 16, "2" * 16, "catalog", "GET /products/{product_id}", "SERVER", 0.002, 0.020, "UNSET"),
+        SpanRecord(t, "4" * 16, "1" * 16, "shop", "GET recommender", "CLIENT", 0.022, 0.029, "ERROR", attributes=code),
+        SpanRecord(t, "5" * 16, "4" * 16, "recommender", "GET /x", "SERVER", 0.023, 0.028, "ERROR", attributes=code),
+    ]  # fmt: skip
 
 
 def test_agg_backend_is_in_use() -> None:
@@ -132,6 +148,8 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_series",
         "plot_alert_timeline",
         "plot_budget_burn",
+        "plot_trace_waterfall",
+        "plot_service_latency",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(
@@ -180,3 +198,17 @@ def test_plot_query_of_an_empty_frame() -> None:
     figure = plots.plot_query(empty, t0=STARTED, ylabel="up", title="Is it up?")
     assert figure.axes[0].get_title() == "Is it up?"
     assert isinstance(empty, pd.DataFrame)
+
+
+def test_the_waterfall_nests_children_and_marks_errors() -> None:
+    figure = plots.plot_trace_waterfall(_spans())
+    labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert labels[0].startswith("shop: GET /products/")
+    assert labels[2] == "        catalog: GET /products/{product_id}"  # depth 2
+    texts = " ".join(text.get_text() for text in figure.axes[0].texts)
+    assert texts.count("✗ HTTP 503") == 2
+
+
+def test_service_latency_needs_server_spans() -> None:
+    with pytest.raises(ValueError, match="tracing=True"):
+        plots.plot_service_latency([s for s in _spans() if s.kind == "CLIENT"])

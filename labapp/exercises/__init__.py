@@ -5,6 +5,7 @@ from .nb01 import check_checkout_histogram
 from .nb02 import check_p99_query
 from .nb03 import check_catches_slowness
 from .nb04 import check_fast_burn_alert
+from .nb05 import check_slow_hop, inject_mystery_latency
 
 __all__ = [
     "check_catches_slowness",
@@ -12,4 +13,6 @@ __all__ = [
     "check_fast_burn_alert",
     "check_items_burst",
     "check_p99_query",
+    "check_slow_hop",
+    "inject_mystery_latency",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import httpx
@@ -31,10 +31,17 @@ class Downstream:
     so it must live as long as the app, not one request.
     """
 
-    def __init__(self, urls: Mapping[str, str], timeouts_s: Mapping[str, float], metrics: ShopMetrics) -> None:
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        timeouts_s: Mapping[str, float],
+        metrics: ShopMetrics,
+        instrument: Callable[[httpx.AsyncClient, str], None] | None = None,
+    ) -> None:
         self.urls = dict(urls)
         self.timeouts_s = dict(timeouts_s)
         self.metrics = metrics
+        self.instrument = instrument  # e.g. tracing: a CLIENT span and a traceparent header per call
         self._clients: dict[str, httpx.AsyncClient] = {}
         # Built once here, not per client: loading CA certificates takes ~10 ms
         # of CPU, which would stall the event loop on the first requests.
@@ -49,6 +56,8 @@ class Downstream:
                 verify=self._tls,
                 limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
             )
+            if self.instrument is not None:
+                self.instrument(self._clients[service], service)
         return self._clients[service]
 
     async def call(

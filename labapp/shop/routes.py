@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from opentelemetry.trace import Span, StatusCode, Tracer
 from pydantic import BaseModel, Field
 
 from .downstream import Downstream, DownstreamError
@@ -20,13 +21,28 @@ def _downstream(request: Request) -> Downstream:
     return request.app.state.downstream
 
 
-async def _catalog_product(downstream: Downstream, product_id: int) -> dict[str, Any]:
+def _step(request: Request, name: str) -> Any:
+    """A manual span for one business step. Exceptions are not errors by
+    themselves (a 404 is an answer): each step sets its own error status."""
+    tracer: Tracer = request.app.state.tracer
+    return tracer.start_as_current_span(name, record_exception=False, set_status_on_exception=False)
+
+
+def _failed(span: Span, exc: DownstreamError) -> None:
+    span.record_exception(exc)  # a span event with the exception's type and message
+    span.set_status(StatusCode.ERROR, f"{exc.service} {exc.outcome}")
+
+
+async def _catalog_product(request: Request, product_id: int) -> dict[str, Any]:
     """The catalog's record, or the HTTP error the shop's caller should get."""
-    try:
-        response = await downstream.call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
-    except DownstreamError as exc:
-        # Essential dependency: without the catalog there is no page and no price.
-        raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
+    with _step(request, "load product") as span:
+        span.set_attribute("product.id", product_id)
+        try:
+            response = await _downstream(request).call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
+        except DownstreamError as exc:
+            _failed(span, exc)
+            # Essential dependency: without the catalog there is no page and no price.
+            raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
     if response.status_code == 404:
         raise HTTPException(404, f"no product {product_id}")
     return dict(response.json())
@@ -37,17 +53,19 @@ async def product_page(request: Request, product_id: int) -> dict[str, object]:
     """A product page: catalog data (essential) plus recommendations (nice to have)."""
     if not 1 <= product_id <= 1_000_000_000:
         raise HTTPException(422, "product_id must be a positive integer")
-    downstream = _downstream(request)
-    page = await _catalog_product(downstream, product_id)
-    try:
-        recs = await downstream.call("recommender", "GET", f"/recommendations/{product_id}")
-        page["recommendations"] = recs.json()["items"]
-        page["degraded"] = False
-    except DownstreamError as exc:
-        # Nice to have: show the page without recommendations, and say so.
-        log.warning("recommendations skipped for product %s: %s", product_id, exc)
-        page["recommendations"] = []
-        page["degraded"] = True
+    page = await _catalog_product(request, product_id)
+    with _step(request, "recommendations") as span:
+        try:
+            recs = await _downstream(request).call("recommender", "GET", f"/recommendations/{product_id}")
+            page["recommendations"] = recs.json()["items"]
+            page["degraded"] = False
+        except DownstreamError as exc:
+            # Nice to have: show the page without recommendations, and say so.
+            _failed(span, exc)
+            span.add_event("fallback: page served without recommendations", {"reason": exc.outcome})
+            log.warning("recommendations skipped for product %s: %s", product_id, exc)
+            page["recommendations"] = []
+            page["degraded"] = True
     return page
 
 
@@ -60,16 +78,19 @@ class CheckoutRequest(BaseModel):
 @router.post("/checkout")
 async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object]:
     """Price the order from the catalog, then charge it through payments."""
-    downstream = _downstream(request)
-    item = await _catalog_product(downstream, order.product_id)
+    item = await _catalog_product(request, order.product_id)
     amount = item["price_cents"] * order.quantity
-    try:
-        charge = await downstream.call(
-            "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}, expect=(200, 402)
-        )
-    except DownstreamError as exc:
-        status = 504 if exc.outcome == "timeout" else 502
-        raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
+    with _step(request, "charge card") as span:
+        # Business facts, never the card number: spans are read by many people.
+        span.set_attributes({"order.quantity": order.quantity, "order.amount_cents": amount})
+        try:
+            charge = await _downstream(request).call(
+                "payments", "POST", "/charges", json={"amount_cents": amount, "card": order.card}, expect=(200, 402)
+            )
+        except DownstreamError as exc:
+            _failed(span, exc)
+            status = 504 if exc.outcome == "timeout" else 502
+            raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
     if charge.status_code == 402:
         raise HTTPException(402, "card declined")
     return {"product_id": order.product_id, "quantity": order.quantity, "amount_cents": amount, **charge.json()}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .metrics import ShopMetrics
@@ -56,4 +57,10 @@ class MetricsMiddleware:
             # The router put the matched route in the scope: its template, not the raw path.
             template = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
-            self.http.observe(method, template, status, elapsed)
+            self.http.observe(method, template, status, elapsed, _trace_id() if self.http.exemplars else None)
+
+
+def _trace_id() -> str | None:
+    """The current (sampled) trace's id in hex, as trace viewers and logs print it."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid and context.trace_flags.sampled else None

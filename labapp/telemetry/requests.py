@@ -12,10 +12,12 @@ same way: store cheaply, build the families at scrape time.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar
 
 __all__ = ["RequestMetrics"]
 
@@ -27,6 +29,10 @@ class RequestMetrics(Collector):
 
     Call :meth:`observe` (and change :attr:`in_flight`) from one thread only:
     the event loop's. Register it on a registry: ``registry.register(metrics)``.
+
+    With :attr:`exemplars` on, each bucket remembers the trace id of the last
+    request that landed in it; the OpenMetrics exposition shows it, so a slow
+    bucket links to one slow trace.
     """
 
     def __init__(self, namespace: str, buckets: Sequence[float]) -> None:
@@ -35,21 +41,28 @@ class RequestMetrics(Collector):
         self.namespace = namespace
         self.bounds = tuple(float(b) for b in buckets)
         self.in_flight = 0
+        self.exemplars = False  # the middleware passes trace ids only when this is on
         # (method, route, status) -> [count, histogram list shared by (method, route)]
         self._entries: dict[tuple[str, str, int], list] = {}  # type: ignore[type-arg]
         # (method, route) -> [count per bucket ..., count above the last bound, sum of seconds]
         self._histograms: dict[tuple[str, str], list[float]] = {}
+        # (method, route) -> per bucket: (trace id, seconds, Unix time) of the last request in it
+        self._exemplars: dict[tuple[str, str], list[tuple[str, float, float] | None]] = {}
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one answered request and its duration."""
+    def observe(self, method: str, route: str, status: int, seconds: float, trace_id: str | None = None) -> None:
+        """Count one answered request and its duration (and its trace id as the bucket's exemplar)."""
         entry = self._entries.get((method, route, status))
         if entry is None:
             histogram = self._histograms.setdefault((method, route), [0.0] * (len(self.bounds) + 2))
             entry = self._entries[(method, route, status)] = [0, histogram]
         entry[0] += 1
         histogram = entry[1]
-        histogram[bisect.bisect_left(self.bounds, seconds)] += 1  # first bound >= seconds: "le"
+        bucket = bisect.bisect_left(self.bounds, seconds)  # first bound >= seconds: "le"
+        histogram[bucket] += 1
         histogram[-1] += seconds
+        if trace_id is not None:
+            slots = self._exemplars.setdefault((method, route), [None] * (len(self.bounds) + 1))
+            slots[bucket] = (trace_id, seconds, time.time())
 
     def collect(self) -> Iterator[Metric]:
         ns = self.namespace
@@ -67,10 +80,18 @@ class RequestMetrics(Collector):
         )
         for (method, route), histogram in list(self._histograms.items()):
             snapshot = list(histogram)  # one copy, so buckets, count and sum agree
-            cumulative, buckets = 0.0, []
-            for bound, count in zip((*self.bounds, float("inf")), snapshot[:-1], strict=True):
+            exemplars = list(self._exemplars.get((method, route), [None] * (len(self.bounds) + 1)))
+            cumulative = 0.0
+            buckets: list[tuple[str, float] | tuple[str, float, Exemplar]] = []
+            bounds = (*self.bounds, float("inf"))
+            for bound, count, exemplar in zip(bounds, snapshot[:-1], exemplars, strict=True):
                 cumulative += count
-                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+                le = "+Inf" if bound == float("inf") else repr(bound)
+                if exemplar is None:
+                    buckets.append((le, cumulative))
+                else:
+                    trace_id, seconds, at = exemplar
+                    buckets.append((le, cumulative, Exemplar({"trace_id": trace_id}, seconds, at)))
             latency.add_metric([method, route], buckets, sum_value=snapshot[-1])
         yield requests
         yield latency

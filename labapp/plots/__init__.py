@@ -9,16 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-from .analysis import burn_rate, error_mask, latency_percentiles, windowed_rates
-from .lab import FaultWindow
-from .load import LoadResult
+from ..analysis import burn_rate, error_mask, latency_percentiles, windowed_rates
+from ..lab import FaultWindow
+from ..load import LoadResult
+from .base import axes_or_new, shade_faults
+from .traces import plot_service_latency, plot_trace_waterfall
 
 __all__ = [
     "plot_alert_timeline",
@@ -30,43 +31,17 @@ __all__ = [
     "plot_rates",
     "plot_series",
     "plot_series_counts",
+    "plot_service_latency",
     "plot_status_mix",
+    "plot_trace_waterfall",
     "plot_uptime",
 ]
-
-_FAULT_COLOURS = {"catalog": "tab:red", "recommender": "tab:purple", "payments": "tab:orange"}
-
-
-def _axes(ax: Axes | None, size: tuple[float, float] = (8, 3.6)) -> Axes:
-    if ax is not None:
-        return ax
-    _, new = plt.subplots(figsize=size, layout="constrained")
-    return new
-
-
-def shade_faults(ax: Axes, faults: Sequence[FaultWindow] | None, t0: float, t_end: float | None = None) -> None:
-    """Shade each fault window on ``ax`` (x in seconds since ``t0``) and label it."""
-    seen: set[str] = set()
-    for w in faults or ():
-        start = w.start - t0
-        end = (w.end if w.end is not None else (t0 + (t_end or start + 1))) - t0
-        if end < 0:
-            continue
-        label = f"{w.service}: {w.label}"
-        ax.axvspan(
-            max(start, 0),
-            end,
-            color=_FAULT_COLOURS.get(w.service, "grey"),
-            alpha=0.15,
-            label=None if label in seen else f"fault: {label}",
-        )
-        seen.add(label)
 
 
 def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
     """How are latencies spread, and where do p50 / p95 / p99 fall?"""
     frame = result.to_frame()
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ms = frame["latency_s"] * 1000
     bins = np.logspace(math.log10(max(ms.min(), 0.1)), math.log10(max(ms.max(), 1.0)), 40)
     ax.hist(ms, bins=list(bins), color="tab:blue", alpha=0.8)
@@ -92,7 +67,7 @@ def plot_latency_over_time(
 ) -> Figure:
     """Does latency change while a fault is on? p50 / p95 / p99 per window."""
     table = latency_percentiles(result, window_s)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
     for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"], strict=True):
         ax.plot(table["t"] + window_s / 2, table[column], style, marker=".", label=column)
@@ -116,7 +91,7 @@ def plot_rates(
 ) -> Figure:
     """Requests/s and errors/s over time (errors = 5xx or no answer)."""
     table = windowed_rates(result, window_s)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
     x = table["t"] + window_s / 2
     ax.plot(x, table["rate"], marker=".", label="requests/s")
@@ -133,7 +108,7 @@ def plot_status_mix(result: LoadResult, *, ax: Axes | None = None, title: str | 
     """Which status codes did clients get? (0 = no HTTP answer)."""
     frame = result.to_frame()
     counts = frame["status"].value_counts().sort_index()
-    ax = _axes(ax, (6, 3.2))
+    ax = axes_or_new(ax, (6, 3.2))
     colours = ["tab:green" if s < 400 and s else "tab:orange" if 400 <= s < 500 else "tab:red" for s in counts.index]
     bars = ax.bar([str(s) for s in counts.index], counts.to_list(), color=colours)
     ax.bar_label(bars, labels=[f"{100 * v / len(frame):.1f}%" for v in counts.values])
@@ -164,7 +139,7 @@ def plot_bucket_comparison(
     client = np.histogram(result.to_frame()["latency_s"], bins=edges[:-1] + [np.inf])[0]
     names = [f"≤{b * 1000:g}" if not math.isinf(b) else f">{bounds[-2] * 1000:g}" for b in bounds]
     x = np.arange(len(bounds))
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.bar(x - 0.2, 100 * server / max(server.sum(), 1), 0.4, label="server histogram (/metrics)")
     ax.bar(x + 0.2, 100 * client / max(client.sum(), 1), 0.4, label="load generator (client side)")
     ax.set_xticks(x, names, rotation=45)
@@ -187,7 +162,7 @@ def plot_query(
     ax: Axes | None = None,
 ) -> Figure:
     """A PromQL range result over time, one line per series (``label`` names the legend label)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     end = float(frame["time"].max() - t0) if len(frame) else None
     shade_faults(ax, faults, t0, end)
     extra = [c for c in frame.columns if c not in ("time", "value")]
@@ -212,7 +187,7 @@ def plot_query(
 
 def plot_series_counts(counts: dict[str, int], *, ax: Axes | None = None, title: str | None = None) -> Figure:
     """How many time series does each labelling create? ``{"label choice": series}``, log scale."""
-    ax = _axes(ax, (7, 3.2))
+    ax = axes_or_new(ax, (7, 3.2))
     bars = ax.barh(list(counts), list(counts.values()), color=["tab:red", "tab:green", "tab:blue"][: len(counts)])
     ax.bar_label(bars, labels=[f"{v:,}" for v in counts.values()], padding=3)
     ax.set_xscale("log")
@@ -242,7 +217,7 @@ def plot_uptime(
         raise TypeError("expected HealthChecker.to_frame(): columns at, target, ok")
     origin = t0 if t0 is not None else float(probes["at"].min())
     targets = list(dict.fromkeys(probes["target"]))
-    ax = _axes(ax, (8, 0.7 * len(targets) + 1.6))
+    ax = axes_or_new(ax, (8, 0.7 * len(targets) + 1.6))
     shade_faults(ax, faults, origin, float(probes["at"].max() - origin + interval_s))
     labels = []
     for row, target in enumerate(targets):
@@ -273,7 +248,7 @@ def plot_series(
     ax: Axes | None = None,
 ) -> Figure:
     """Several (x, y) lines on one axes, e.g. one quantity computed three ways."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     if t0 is not None:
         shade_faults(ax, faults, t0)
     for (label, (x, y)), style in zip(lines.items(), ["-", "--", ":", "-."] * 3, strict=False):
@@ -304,7 +279,7 @@ def plot_alert_timeline(
     ``ratio``: a query_range frame of the ratio; ``alerts``: one of ALERTS{...}
     (an ``alertstate`` column); ``notifications``: (Unix time, "firing"/"resolved").
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     shade_faults(ax, faults, t0)
     ax.plot(ratio["time"] - t0, 100 * ratio["value"], marker=".", color="tab:blue", label="error ratio (%)")
     ax.axhline(100 * threshold, color="black", linewidth=0.8, label=f"threshold {100 * threshold:g}%")
@@ -334,7 +309,7 @@ def plot_budget_burn(
 ) -> Figure:
     """How fast is the error budget burning, and how much is left? (the run as the SLO period)."""
     table = burn_rate(result, slo, window_s)
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
     ax.plot(table["t"], table["burn_rate"], marker=".", color="tab:red", label=f"burn rate ({window_s:g} s window)")
     for level, style in ((14.4, "--"), (6.0, ":"), (1.0, "-")):
