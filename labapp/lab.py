@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from .config import LabConfig
 from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
+from .logs import LogCapture
 from .observe import Watcher, watch
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Lab:
         self.started_at: float | None = None
         self._scenarios: list[ScenarioRun] = []
         self._watchers: list[Watcher | AlertingStack] = []
+        self._log_captures: list[LogCapture] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -119,6 +121,9 @@ class Lab:
         for watcher in self._watchers:
             watcher.stop()
         self._watchers.clear()
+        for capture in self._log_captures:
+            capture.stop()
+        self._log_captures.clear()
         # The shop first, so requests still inside it can finish against live
         # dependencies; then the rest together (each takes ~0.2 s to notice).
         if self.shop is not None:
@@ -232,6 +237,17 @@ class Lab:
         self._watchers.append(stack)
         stack.wait_for_scrapes(2)
         return stack
+
+    def capture_logs(self, **options: Any) -> LogCapture:
+        """Collect every service's logs as JSON lines until the lab stops.
+
+        Options are those of :class:`labapp.logs.LogCapture` (sample_ratio,
+        path, max_lines, ...). A new capture replaces the previous one.
+        """
+        self._require_running()
+        capture = LogCapture(**options).start()
+        self._log_captures = [capture]
+        return capture
 
     # -- faults ------------------------------------------------------------
 

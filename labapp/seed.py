@@ -12,6 +12,9 @@ given (``SEED_HEALTH_CHECK``), and the corrected version below it.
 
 Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
 written, apart from where the console exporter prints.
+
+Notebook 06 shows the second seed's log-file alert (``SEED_LOG_ALERT``); the
+version that runs is :func:`labapp.logs.check_log_file`.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from starlette.responses import Response
 
 __all__ = [
     "SEED_HEALTH_CHECK",
+    "SEED_LOG_ALERT",
     "check_health",
     "make_seed_app",
     "make_seed_error_app",
@@ -84,6 +88,24 @@ def check_health():
         else:
             print("Service is unhealthy")
     except
+"""
+
+
+# The second seed's log-based alerting, in outline as the material gave it.
+# It runs only once `send_alert` exists, and then it counts every ERROR line
+# since the file began: after the 11th error of all time it alerts on every
+# check, forever. Nothing calls monitor_logs, and basicConfig does nothing if
+# any handler was configured before it.
+SEED_LOG_ALERT = """\
+import logging
+
+logging.basicConfig(filename="app.log", level=logging.ERROR)
+
+def monitor_logs():
+    with open("app.log") as log_file:
+        errors = [line for line in log_file if "ERROR" in line]
+    if len(errors) > 10:
+        send_alert(f"High error count: {len(errors)}")
 """
 
 

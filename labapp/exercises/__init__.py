@@ -6,9 +6,11 @@ from .nb02 import check_p99_query
 from .nb03 import check_catches_slowness
 from .nb04 import check_fast_burn_alert
 from .nb05 import check_slow_hop, inject_mystery_latency
+from .nb06 import check_checkout_answers
 
 __all__ = [
     "check_catches_slowness",
+    "check_checkout_answers",
     "check_checkout_histogram",
     "check_fast_burn_alert",
     "check_items_burst",

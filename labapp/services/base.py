@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from ..faults import FaultMiddleware, FaultSwitch
+from ..logs import AccessLogMiddleware
 
 __all__ = ["make_service_app"]
 
@@ -19,4 +20,6 @@ def make_service_app(name: str, router: APIRouter, switch: FaultSwitch) -> FastA
 
     app.include_router(router)
     app.add_middleware(FaultMiddleware, switch=switch)
+    # Outside the faults, so injected errors and delays are logged as callers saw them.
+    app.add_middleware(AccessLogMiddleware, service=name)
     return app

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ..config import LabConfig
 from ..faults import FaultSwitch
+from ..logs import AccessLogMiddleware
 from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
 from . import health, routes
@@ -79,8 +80,9 @@ def make_shop_app(
         return Response(encoder(metrics.registry), media_type=content_type)
 
     app.add_middleware(MetricsMiddleware, metrics=metrics, excluded_paths=config.excluded_metric_paths)
+    app.add_middleware(AccessLogMiddleware, service="shop")
     if tracing is not None:
-        # Last, so its span wraps every other layer: the metrics middleware then
-        # runs inside the request's span and can read its trace id.
+        # Last, so its span wraps every other layer: the metrics and access-log
+        # middlewares then run inside the request's span and can read its ids.
         tracing.instrument_app(app, "shop")
     return app
