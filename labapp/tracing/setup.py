@@ -15,7 +15,9 @@ provider; here four services share one kernel, so they get one each.
 
 from __future__ import annotations
 
+import collections
 import os
+import threading
 import time
 from collections.abc import Mapping, Sequence
 
@@ -25,14 +27,13 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, Tracer
 
 from .spans import SpanRecord, incomplete_traces, to_records
 
-__all__ = ["EXCLUDED_URLS", "Tracing"]
+__all__ = ["BoundedSpanExporter", "EXCLUDED_URLS", "Tracing"]
 
 # The stable HTTP attribute names (http.request.method, http.route, url.full):
 # read once, when the first instrumentation starts, so set before any.
@@ -41,6 +42,31 @@ os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
 # Regexes searched in the full URL, so anchored: an unanchored "health" would
 # also drop "/healthz" and "/products?q=health".
 EXCLUDED_URLS = r"/(health|ready|metrics)(\?.*)?$"
+
+
+class BoundedSpanExporter(SpanExporter):
+    """The SDK's InMemorySpanExporter keeps every span forever; this keeps the newest ``max_spans``.
+
+    A minute of load on the product page makes ~50,000 spans (~100 MB): the
+    kernel must not grow with how long a learner lets the load run.
+    """
+
+    def __init__(self, max_spans: int) -> None:
+        self._spans: collections.deque[ReadableSpan] = collections.deque(maxlen=max_spans)
+        self._lock = threading.Lock()  # spans end on four servers' threads at once
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with self._lock:
+            self._spans.extend(spans)
+        return SpanExportResult.SUCCESS
+
+    def get_finished_spans(self) -> tuple[ReadableSpan, ...]:
+        with self._lock:
+            return tuple(self._spans)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._spans.clear()
 
 
 class Tracing:
@@ -70,19 +96,11 @@ class Tracing:
         self.sample_ratio = float(sample_ratio)
         self.samplers = dict(samplers or {})
         self.max_spans = max_spans
-        self.exporter = InMemorySpanExporter()
+        self.exporter = BoundedSpanExporter(max_spans)
         self._providers: dict[str, TracerProvider] = {}
-        self._shut_down = False
 
     def provider(self, service: str) -> TracerProvider:
         """The TracerProvider whose spans say ``service.name=<service>``."""
-        if self._shut_down:
-            # Shutting a provider down stops the shared exporter; a new lab gets a
-            # fresh one that still holds the spans recorded so far.
-            spans = self.exporter.get_finished_spans()
-            self.exporter = InMemorySpanExporter()
-            self.exporter.export(spans)
-            self._shut_down = False
         if service not in self._providers:
             sampler = self.samplers.get(service, ParentBased(TraceIdRatioBased(self.sample_ratio)))
             provider = TracerProvider(
@@ -143,26 +161,17 @@ class Tracing:
         return client
 
     def records(self, wait_s: float = 2.0) -> list[SpanRecord]:
-        """Every finished span so far, oldest first (at most ``max_spans``: older ones are dropped).
+        """Every finished span so far, oldest first (the newest ``max_spans``: older ones are dropped).
 
         Waits up to ``wait_s`` for traces still missing spans (see
         :func:`incomplete_traces`), then returns what there is.
         """
         deadline = time.monotonic() + wait_s
         while True:
-            records = to_records(self._bounded_spans())
+            records = to_records(self.exporter.get_finished_spans())
             if not incomplete_traces(records) or time.monotonic() >= deadline:
                 return records
             time.sleep(0.01)
-
-    def _bounded_spans(self) -> Sequence[ReadableSpan]:
-        spans = self.exporter.get_finished_spans()
-        if len(spans) > self.max_spans:
-            # The exporter keeps everything; a long load would grow the kernel without bound.
-            self.exporter.clear()
-            spans = spans[-self.max_spans :]
-            self.exporter.export(spans)
-        return spans
 
     def clear(self) -> None:
         """Forget every span recorded so far."""
@@ -172,7 +181,6 @@ class Tracing:
         """Stop every provider (the lab does this when it stops)."""
         for provider in self._providers.values():
             provider.shutdown()
-        self._shut_down = bool(self._providers)
         self._providers.clear()
 
     def __repr__(self) -> str:

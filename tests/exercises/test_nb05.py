@@ -21,26 +21,27 @@ def _culprit(lab: Lab) -> str:
     return name
 
 
+def _trace_both_requests(lab: Lab) -> None:
+    """Inject the mystery, then trace a product page and a checkout: together they reach every suspect."""
+    inject_mystery_latency(lab)
+    assert lab.tracing is not None
+    with lab.tracing.client() as client:
+        client.get(f"{lab.url}/products/7")
+        client.post(f"{lab.url}/checkout", json={"product_id": 7})
+
+
 def _out(capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
 def test_the_right_service_after_tracing_both_requests_passes(traced: Lab, capsys: pytest.CaptureFixture[str]) -> None:
-    inject_mystery_latency(traced)
-    assert traced.tracing is not None
-    with traced.tracing.client() as client:
-        client.get(f"{traced.url}/products/7")
-        client.post(f"{traced.url}/checkout", json={"product_id": 7})
+    _trace_both_requests(traced)
     assert check_slow_hop(traced, _culprit(traced))
     assert "✓" in _out(capsys)
 
 
 def test_a_wrong_service_gets_a_hint_about_nested_bars(traced: Lab, capsys: pytest.CaptureFixture[str]) -> None:
-    inject_mystery_latency(traced)
-    assert traced.tracing is not None
-    with traced.tracing.client() as client:
-        client.get(f"{traced.url}/products/7")
-        client.post(f"{traced.url}/checkout", json={"product_id": 7})
+    _trace_both_requests(traced)
     wrong = next(s for s in ("catalog", "recommender", "payments") if s != _culprit(traced))
     assert not check_slow_hop(traced, wrong)
     assert "longest bar with no long child" in _out(capsys)

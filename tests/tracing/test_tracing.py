@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -250,3 +251,16 @@ def test_bad_tracing_arguments_say_what_to_do() -> None:
         Lab(tracing="yes")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no spans"):
         trace_tree([])
+
+
+def test_the_span_store_keeps_only_the_newest_spans(no_shared_lab: None) -> None:
+    tracing = Tracing(max_spans=10)
+    with Lab(tracing=tracing) as lab, httpx.Client() as client:
+        starts = []
+        for product in range(1, 6):  # five pages of seven spans each
+            starts.append(time.time())
+            client.get(f"{lab.url}/products/{product}")
+        records = tracing.records(wait_s=0)
+    assert len(records) == 10
+    assert len([r for r in records if r.start >= starts[-1]]) == 7  # the newest page, whole
+    assert all(r.start >= starts[-2] for r in records)  # nothing from the first three pages
