@@ -32,11 +32,12 @@ def measure(variant: str, duration_s: float, connections: int) -> dict[str, floa
         run_wrk(lab.url, 1, connections, cpu="1")  # warm-up: connections, code paths
         if lab.tracing is not None:
             lab.tracing.clear()
+        lines_before = capture.kept if capture is not None else 0
         before = cpu_seconds(os.getpid())
         result = run_wrk(lab.url, duration_s, connections, cpu="1")
         cpu = cpu_seconds(os.getpid()) - before
         spans = len(lab.tracing.records(wait_s=0)) if lab.tracing is not None else 0
-        lines = capture.kept if capture is not None else 0
+        lines = capture.kept - lines_before if capture is not None else 0
     return {
         "rps": result["rps"],
         "p50_ms": result["p50_us"] / 1e3,
