@@ -31,6 +31,9 @@ class LabConfig:
         allow_remote: must be True to bind anything but loopback.
         ready_requires: dependencies /ready requires. Only the essential ones
             belong here (see notebook 03 for a check that is too deep).
+        recommendations_cache: how many products' last good recommendations
+            the shop keeps to serve (stale) when the recommender fails; 0 = off.
+            Production: sized to the hot products, minutes to hours old at most.
     """
 
     host: str = LOOPBACK
@@ -43,6 +46,7 @@ class LabConfig:
     allow_remote: bool = False
     excluded_metric_paths: tuple[str, ...] = field(default=("/metrics", "/health", "/ready"))
     ready_requires: tuple[str, ...] = ("catalog",)
+    recommendations_cache: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.shop_port <= 65535:
@@ -51,6 +55,10 @@ class LabConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        if not isinstance(self.recommendations_cache, int) or self.recommendations_cache < 0:
+            raise ValueError(
+                f"recommendations_cache is a number of products (0 turns it off), got {self.recommendations_cache!r}"
+            )
         unknown = set(self.ready_requires) - {"catalog", "recommender", "payments"}
         if unknown:
             raise ValueError(

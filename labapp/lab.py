@@ -83,6 +83,8 @@ class Lab:
         if self.running:
             return self
         _stop_other_labs(self)
+        for switch in self.switches.values():
+            switch.released.clear()
         try:
             factories = {
                 "catalog": make_catalog_app,
@@ -124,6 +126,8 @@ class Lab:
         for capture in self._log_captures:
             capture.stop()
         self._log_captures.clear()
+        for switch in self.switches.values():
+            switch.released.set()  # requests held by a latency fault finish now
         # The shop first, so requests still inside it can finish against live
         # dependencies; then the rest together (each takes ~0.2 s to notice).
         if self.shop is not None:

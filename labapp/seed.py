@@ -13,6 +13,9 @@ given (``SEED_HEALTH_CHECK``), and the corrected version below it.
 Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
 written, apart from where the console exporter prints.
 
+Notebook 07 runs the seed's try/except fallback for recommendations
+(``make_seed_degrading_app``) against the lab's own catalog and recommender.
+
 Notebook 06 shows the second seed's log-file alert (``SEED_LOG_ALERT``); the
 version that runs is :func:`labapp.logs.check_log_file`.
 """
@@ -23,6 +26,8 @@ import random
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TextIO
 
 import httpx
@@ -37,6 +42,7 @@ __all__ = [
     "SEED_LOG_ALERT",
     "check_health",
     "make_seed_app",
+    "make_seed_degrading_app",
     "make_seed_error_app",
     "make_seed_traced_app",
     "run_health_schedule",
@@ -213,4 +219,42 @@ def make_seed_traced_app(out: TextIO = sys.stdout) -> FastAPI:
             return {"product_id": product_id}
 
     FastAPIInstrumentor.instrument_app(app)
+    return app
+
+
+def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
+    """The seed's graceful degradation: recommendations in a try/except that falls back to [].
+
+    The seed calls its services with ``requests.get(url)``, which has no
+    timeout at all; here an ``httpx.AsyncClient(timeout=None)`` does the same
+    without blocking the event loop. The lab's catalog and recommender answer it.
+    """
+    client = httpx.AsyncClient(timeout=None)
+
+    async def get_product_details(product_id: int) -> dict[str, object]:
+        response = await client.get(f"{catalog_url}/products/{product_id}")
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def get_recommendations(product_id: int) -> list[object]:
+        response = await client.get(f"{recommender_url}/recommendations/{product_id}")
+        response.raise_for_status()
+        return list(response.json()["items"])
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await client.aclose()  # not in the seed: the lab starts and stops this app many times
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/products/{product_id}")
+    async def get_product(product_id: int) -> dict[str, object]:
+        product = await get_product_details(product_id)
+        try:
+            recommendations = await get_recommendations(product_id)
+        except Exception:
+            recommendations = []  # Fallback to empty recommendations
+        return {"product": product, "recommendations": recommendations}
+
     return app

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -141,3 +143,24 @@ def test_load_closed_runs_users_against_the_shop(lab: Lab) -> None:
     result = lab.load_closed(users=2, duration_s=0.3, targets="/health", progress=False)
     assert result.mode == "closed"  # type: ignore[union-attr]
     assert {r.client for r in result.records} == {"client-0", "client-1"}  # type: ignore[union-attr]
+
+
+WaitUntil = Callable[..., None]
+
+
+def test_stopping_releases_requests_held_by_a_latency_fault(
+    no_shared_lab: None, wait_until: WaitUntil, caplog: pytest.LogCaptureFixture
+) -> None:
+    lab = Lab().start()
+    lab.inject("catalog", latency(30.0))
+    answers: list[int] = []
+    url = lab.service_urls["catalog"] + "/products/1"
+    caller = threading.Thread(target=lambda: answers.append(httpx.get(url, timeout=60).status_code))
+    caller.start()
+    wait_until(lambda: len(lab.switches["catalog"].arrivals) == 1, 5)
+    started = time.monotonic()
+    lab.stop()
+    caller.join(10)
+    assert time.monotonic() - started < 3, "a held request must not keep the lab from stopping"
+    assert answers == [200]  # answered, not cut off
+    assert "graceful shutdown exceeded" not in caplog.text

@@ -7,6 +7,7 @@ from .nb03 import check_catches_slowness
 from .nb04 import check_fast_burn_alert
 from .nb05 import check_slow_hop, inject_mystery_latency
 from .nb06 import check_checkout_answers
+from .nb07 import check_recommender_timeout
 
 __all__ = [
     "check_catches_slowness",
@@ -15,6 +16,7 @@ __all__ = [
     "check_fast_burn_alert",
     "check_items_burst",
     "check_p99_query",
+    "check_recommender_timeout",
     "check_slow_hop",
     "inject_mystery_latency",
 ]

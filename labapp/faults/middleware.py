@@ -25,7 +25,7 @@ class FaultMiddleware:
             return
         delay, status = self.switch.draw()
         if delay:
-            await asyncio.sleep(delay)
+            await self._hold(delay)
         if status is None:
             await self.app(scope, receive, send)
             return
@@ -38,3 +38,10 @@ class FaultMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+    async def _hold(self, delay_s: float) -> None:
+        """Sleep ``delay_s``, in steps of at most 0.1 s, ending early once the lab releases the switch."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay_s
+        while (remaining := deadline - loop.time()) > 0 and not self.switch.released.is_set():
+            await asyncio.sleep(min(remaining, 0.1))

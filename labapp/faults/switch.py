@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import random
 import threading
 import time
@@ -30,6 +31,12 @@ class FaultSwitch:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self.history: list[FaultEvent] = []
+        # Set when the lab stops: requests still held by a latency fault go on at
+        # once, so the server can shut down gracefully instead of cancelling them.
+        self.released = threading.Event()
+        # When each request reached this service (Unix seconds): what a caller's
+        # retries and breaker really sent it (notebook 09). The newest 100,000.
+        self.arrivals: collections.deque[float] = collections.deque(maxlen=100_000)
 
     @property
     def fault(self) -> Fault:
@@ -50,6 +57,7 @@ class FaultSwitch:
         """Decide one request's fate: (delay in seconds, error status or None)."""
         fault = self._fault
         with self._lock:
+            self.arrivals.append(time.time())
             delay = fault.latency_s + (self._rng.uniform(0, fault.jitter_s) if fault.jitter_s else 0.0)
             if fault.outage:
                 return delay, 503

@@ -19,6 +19,7 @@ from ..tracing import Tracing
 from . import health, routes
 from .admin import make_admin_router
 from .downstream import Downstream
+from .fallbacks import StaleCache
 
 __all__ = ["make_shop_app"]
 
@@ -63,6 +64,8 @@ def make_shop_app(
     app.state.downstream = downstream
     app.state.metrics = metrics
     app.state.ready_requires = tuple(config.ready_requires)
+    cache_size = config.recommendations_cache
+    app.state.recommendations_cache = StaleCache(cache_size) if cache_size else None
     # Manual spans for business steps; a no-op tracer costs ~1 µs when tracing is off.
     app.state.tracer = tracing.tracer("shop") if tracing else trace.NoOpTracer()
     metrics.http.exemplars = tracing is not None

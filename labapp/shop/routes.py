@@ -42,7 +42,9 @@ async def _catalog_product(request: Request, product_id: int) -> dict[str, Any]:
         except DownstreamError as exc:
             _failed(span, exc)
             # Essential dependency: without the catalog there is no page and no price.
-            raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
+            raise HTTPException(
+                503, f"catalog unavailable ({exc.outcome}); try again shortly", headers={"Retry-After": "1"}
+            ) from exc
     if response.status_code == 404:
         raise HTTPException(404, f"no product {product_id}")
     return dict(response.json())
@@ -57,16 +59,28 @@ async def product_page(request: Request, product_id: int) -> dict[str, object]:
     with _step(request, "recommendations") as span:
         try:
             recs = await _downstream(request).call("recommender", "GET", f"/recommendations/{product_id}")
-            page["recommendations"] = recs.json()["items"]
-            page["degraded"] = False
+            page.update(recommendations=recs.json()["items"], degraded=False, recommendations_source="live")
+            if request.app.state.recommendations_cache is not None:
+                request.app.state.recommendations_cache.put(product_id, page["recommendations"])
         except DownstreamError as exc:
-            # Nice to have: show the page without recommendations, and say so.
+            # Nice to have: serve the page anyway, with what we have, and say so.
             _failed(span, exc)
-            span.add_event("fallback: page served without recommendations", {"reason": exc.outcome})
-            log.warning("recommendations skipped for product %s: %s", product_id, exc)
-            page["recommendations"] = []
-            page["degraded"] = True
+            page.update(_fallback_recommendations(request, product_id))
+            served = page["recommendations_source"]
+            span.add_event("fallback", {"reason": exc.outcome, "served": served})
+            request.app.state.metrics.fallbacks.labels("recommender", served).inc()
+            log.warning("recommendations unavailable for product %s (%s): served %s", product_id, exc, served)
     return page
+
+
+def _fallback_recommendations(request: Request, product_id: int) -> dict[str, object]:
+    """The last good recommendations if the shop kept them (stale, with their age), else none."""
+    cache = request.app.state.recommendations_cache
+    cached = cache.get(product_id) if cache is not None else None
+    if cached is None:
+        return {"recommendations": [], "degraded": True, "recommendations_source": "none"}
+    items, age_s = cached
+    return {"recommendations": items, "degraded": True, "recommendations_source": "cache", "age_s": round(age_s, 1)}
 
 
 class CheckoutRequest(BaseModel):

@@ -24,7 +24,8 @@ class ShopMetrics:
 
     ``http``: requests_total, request_duration_seconds and requests_in_flight,
     written by :class:`MetricsMiddleware`. ``downstream_*``: the shop's calls to
-    its dependencies. Counters are declared without ``_total``: the library adds it.
+    its dependencies. ``fallbacks``: degraded answers (notebook 07). Counters
+    are declared without ``_total``: the library adds it.
     """
 
     def __init__(self, registry: CollectorRegistry | None = None, namespace: str = "shop") -> None:
@@ -46,6 +47,14 @@ class ShopMetrics:
             ["service"],
             namespace=namespace,
             buckets=LATENCY_BUCKETS_S,
+            registry=self.registry,
+        )
+
+        self.fallbacks = Counter(
+            "fallbacks",
+            "Answers the shop gave without a dependency, by dependency and what it served instead.",
+            ["dependency", "served"],
+            namespace=namespace,
             registry=self.registry,
         )
 

@@ -70,7 +70,7 @@ def test_a_degraded_page_logs_a_warning_beside_the_request(lab: Lab, capture: Lo
     httpx.get(f"{lab.url}/products/7")
     warnings = [r for r in capture.records() if r["level"] == "WARNING"]
     assert [w["logger"] for w in warnings] == ["labapp.shop"]
-    assert "recommendations skipped" in str(warnings[0]["message"])
+    assert "recommendations unavailable for product 7" in str(warnings[0]["message"])
 
 
 def test_secrets_are_masked_before_any_handler_writes_them(capture: LogCapture) -> None:
