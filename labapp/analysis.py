@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from .load import LoadResult
 
 __all__ = [
+    "arrival_rate",
     "bucket_counts",
     "burn_rate",
     "error_mask",
@@ -155,3 +156,21 @@ def burn_rate(
         )
         end += step_s
     return pd.DataFrame(rows)
+
+
+def arrival_rate(
+    times: Sequence[float], t0: float, duration_s: float, window_s: float = 0.5
+) -> tuple[list[float], list[float]]:
+    """Events per second in windows of ``window_s`` from ``t0``: (window starts in s since t0, rates).
+
+    For the times requests reached a service (``lab.switches[name].arrivals``).
+    """
+    if window_s <= 0 or duration_s <= 0:
+        raise ValueError(f"window_s and duration_s must be positive, got {window_s} and {duration_s}")
+    windows = max(1, math.ceil(duration_s / window_s))
+    counts = [0] * windows
+    for t in times:
+        index = math.floor((t - t0) / window_s)
+        if 0 <= index < windows:
+            counts[index] += 1
+    return [i * window_s for i in range(windows)], [c / window_s for c in counts]

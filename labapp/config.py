@@ -31,6 +31,13 @@ class LabConfig:
         allow_remote: must be True to bind anything but loopback.
         ready_requires: dependencies /ready requires. Only the essential ones
             belong here (see notebook 03 for a check that is too deep).
+        payments_breaker_threshold: failures in a row that open a circuit
+            breaker on the payments call; 0 = no breaker. Production: 5.
+        payments_breaker_recovery_s: how long it stays open before one trial
+            call. Production: 30 s; lab: 1 s.
+        payments_retry: "none", "immediate" (the naive kind) or "backoff"
+            (exponential with full jitter), for failed payments calls.
+        payments_retry_attempts: tries per call, the first one included.
         recommendations_cache: how many products' last good recommendations
             the shop keeps to serve (stale) when the recommender fails; 0 = off.
             Production: sized to the hot products, minutes to hours old at most.
@@ -47,14 +54,29 @@ class LabConfig:
     excluded_metric_paths: tuple[str, ...] = field(default=("/metrics", "/health", "/ready"))
     ready_requires: tuple[str, ...] = ("catalog",)
     recommendations_cache: int = 0
+    payments_breaker_threshold: int = 0
+    payments_breaker_recovery_s: float = 1.0
+    payments_retry: str = "none"
+    payments_retry_attempts: int = 3
 
     def __post_init__(self) -> None:
         if not 0 <= self.shop_port <= 65535:
             raise ValueError(f"shop_port must be 0 (any free port) or 1-65535, got {self.shop_port}")
-        for name in ("catalog_timeout_s", "recommender_timeout_s", "payments_timeout_s", "start_timeout_s"):
+        for name in (
+            "catalog_timeout_s",
+            "recommender_timeout_s",
+            "payments_timeout_s",
+            "start_timeout_s",
+            "payments_breaker_recovery_s",
+        ):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        if not isinstance(self.payments_breaker_threshold, int) or self.payments_breaker_threshold < 0:
+            raise ValueError(
+                "payments_breaker_threshold is failures in a row (0 = no breaker), "
+                f"got {self.payments_breaker_threshold!r}"
+            )
         if not isinstance(self.recommendations_cache, int) or self.recommendations_cache < 0:
             raise ValueError(
                 f"recommendations_cache is a number of products (0 turns it off), got {self.recommendations_cache!r}"

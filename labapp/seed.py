@@ -16,6 +16,9 @@ written, apart from where the console exporter prints.
 Notebook 07 runs the seed's try/except fallback for recommendations
 (``make_seed_degrading_app``) against the lab's own catalog and recommender.
 
+Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
+(``make_seed_breaker_app``) against the lab's payments service.
+
 Notebook 06 shows the second seed's log-file alert (``SEED_LOG_ALERT``); the
 version that runs is :func:`labapp.logs.check_log_file`.
 """
@@ -42,6 +45,7 @@ __all__ = [
     "SEED_LOG_ALERT",
     "check_health",
     "make_seed_app",
+    "make_seed_breaker_app",
     "make_seed_degrading_app",
     "make_seed_error_app",
     "make_seed_traced_app",
@@ -257,4 +261,35 @@ def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
             recommendations = []  # Fallback to empty recommendations
         return {"product": product, "recommendations": recommendations}
 
+    return app
+
+
+def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> FastAPI:
+    """The seed's circuit breaker: ``@circuit(failure_threshold=5, recovery_timeout=30)`` on the
+    payments call, and a "queued" answer while it is open.
+
+    As the seed wrote it, except: ``recovery_timeout`` is a parameter (lab-sized
+    values), the breaker is built per app (so a re-run starts closed), and
+    httpx's client stands in for ``requests`` (no timeout, like the seed's).
+    """
+    from circuitbreaker import CircuitBreakerError, CircuitBreakerMonitor, circuit
+
+    @circuit(failure_threshold=5, recovery_timeout=recovery_timeout)
+    def call_payment_service(data: dict[str, object]) -> dict[str, object]:
+        response = httpx.post(f"{payments_url}/charges", json=data, timeout=None)
+        response.raise_for_status()
+        return dict(response.json())
+
+    app = FastAPI()
+
+    @app.post("/checkout")
+    def checkout(data: dict[str, object]) -> dict[str, object]:
+        try:
+            return call_payment_service(data)
+        except CircuitBreakerError:
+            return {"status": "queued"}
+
+    # Not in the seed: the breaker object, to watch its state. The decorator
+    # registered it under the function's name a moment ago.
+    app.state.breaker = CircuitBreakerMonitor.get(call_payment_service.__qualname__)
     return app

@@ -109,6 +109,16 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
         "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults),
         "plot_trace_waterfall": lambda: plots.plot_trace_waterfall(_spans()),
         "plot_service_latency": lambda: plots.plot_service_latency(_spans()),
+        "plot_breaker_timeline": lambda: plots.plot_breaker_timeline(
+            [
+                (STARTED, STARTED + 1, "closed"),
+                (STARTED + 1, STARTED + 2, "open"),
+                (STARTED + 2, STARTED + 4, "half_open"),
+            ],
+            [STARTED + 0.1 * i for i in range(10)] + [STARTED + 2.1],
+            result,
+            faults=faults,
+        ),
     }
 
 
@@ -150,6 +160,7 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_budget_burn",
         "plot_trace_waterfall",
         "plot_service_latency",
+        "plot_breaker_timeline",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(

@@ -19,10 +19,12 @@ from ..analysis import burn_rate, error_mask, latency_percentiles, windowed_rate
 from ..lab import FaultWindow
 from ..load import LoadResult
 from .base import axes_or_new, shade_faults
+from .resilience import plot_breaker_timeline
 from .traces import plot_service_latency, plot_trace_waterfall
 
 __all__ = [
     "plot_alert_timeline",
+    "plot_breaker_timeline",
     "plot_bucket_comparison",
     "plot_budget_burn",
     "plot_latency_histogram",

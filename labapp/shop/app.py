@@ -14,12 +14,14 @@ from starlette.responses import Response
 from ..config import LabConfig
 from ..faults import FaultSwitch
 from ..logs import AccessLogMiddleware
+from ..resilience import BreakerStateCollector
 from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
 from . import health, routes
 from .admin import make_admin_router
 from .downstream import Downstream
 from .fallbacks import StaleCache
+from .payments import make_charge
 
 __all__ = ["make_shop_app"]
 
@@ -64,6 +66,9 @@ def make_shop_app(
     app.state.downstream = downstream
     app.state.metrics = metrics
     app.state.ready_requires = tuple(config.ready_requires)
+    app.state.charge, app.state.payments_breaker = make_charge(downstream, config)
+    if app.state.payments_breaker is not None:
+        metrics.registry.register(BreakerStateCollector({"payments": app.state.payments_breaker}))
     cache_size = config.recommendations_cache
     app.state.recommendations_cache = StaleCache(cache_size) if cache_size else None
     # Manual spans for business steps; a no-op tracer costs ~1 µs when tracing is off.

@@ -1,0 +1,6 @@
+"""Surviving a failing dependency: a circuit breaker and retry policies."""
+
+from .breaker import STATES, BreakerStateCollector, LabCircuitBreaker
+from .retries import RETRY_KINDS, RetryPolicy, call_with_retries
+
+__all__ = ["RETRY_KINDS", "STATES", "BreakerStateCollector", "LabCircuitBreaker", "RetryPolicy", "call_with_retries"]
