@@ -6,9 +6,12 @@ and no other process can take it between "find a free port" and "listen".
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import uvicorn
@@ -16,7 +19,7 @@ from starlette.types import ASGIApp
 
 from .config import LOOPBACK
 
-__all__ = ["ServerThread"]
+__all__ = ["ServerThread", "quiet_server_errors"]
 
 
 class ServerThread:
@@ -138,3 +141,20 @@ def wait_until_answers(url: str, timeout_s: float) -> None:
                 last = exc
                 time.sleep(0.01)
     raise RuntimeError(f"{url} did not answer within {timeout_s:.1f} s: {last}")
+
+
+@contextmanager
+def quiet_server_errors() -> Iterator[None]:
+    """Hide uvicorn's traceback for each unhandled exception while inside the block.
+
+    For the seed's apps, which answer 500 on purpose in some notebooks: one
+    traceback per request would bury the cell's output. Everywhere else the
+    tracebacks stay: they are how a learner finds a bug.
+    """
+    logger = logging.getLogger("uvicorn.error")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

@@ -8,8 +8,10 @@ from .nb04 import check_fast_burn_alert
 from .nb05 import check_slow_hop, inject_mystery_latency
 from .nb06 import check_checkout_answers
 from .nb07 import check_recommender_timeout
+from .nb09 import check_breaker_tuning
 
 __all__ = [
+    "check_breaker_tuning",
     "check_catches_slowness",
     "check_checkout_answers",
     "check_checkout_histogram",
