@@ -38,6 +38,21 @@ class LabConfig:
         payments_retry: "none", "immediate" (the naive kind) or "backoff"
             (exponential with full jitter), for failed payments calls.
         payments_retry_attempts: tries per call, the first one included.
+        items_limit: the rate limit of GET /items per client, in the limits
+            library's notation. Lab: "50/second" (notebook 08 uses
+            "10/second"); the seed's production value: "100/minute".
+        rate_limit_strategy: "fixed-window", "moving-window" or
+            "sliding-window-counter" (notebook 08 compares them).
+        rate_limit_storage: where the counters live: "memory://" (this
+            process only), "redis://host:port" (shared by replicas), or
+            "lab-memory://<name>" (shared by replicas inside one kernel).
+        rate_limit_key: "address" (the connection's) or "forwarded-blindly"
+            (the first X-Forwarded-For value: the trap of notebook 08).
+        trusted_proxies: addresses whose X-Forwarded-For the shop believes.
+        tier_limits: limits of GET /v1/items per API key, by tier.
+        throttle_rate_per_s, throttle_queue, throttle_max_wait_s: GET
+            /items/queued paces requests instead of rejecting them, with at
+            most this many waiting, each for at most this long.
         recommendations_cache: how many products' last good recommendations
             the shop keeps to serve (stale) when the recommender fails; 0 = off.
             Production: sized to the hot products, minutes to hours old at most.
@@ -54,6 +69,15 @@ class LabConfig:
     excluded_metric_paths: tuple[str, ...] = field(default=("/metrics", "/health", "/ready"))
     ready_requires: tuple[str, ...] = ("catalog",)
     recommendations_cache: int = 0
+    items_limit: str = "50/second"
+    rate_limit_strategy: str = "fixed-window"
+    rate_limit_storage: str = "memory://"
+    rate_limit_key: str = "address"
+    trusted_proxies: tuple[str, ...] = ()
+    tier_limits: tuple[tuple[str, str], ...] = (("free", "5/second"), ("paid", "50/second"))
+    throttle_rate_per_s: float = 10.0
+    throttle_queue: int = 20
+    throttle_max_wait_s: float = 1.0
     payments_breaker_threshold: int = 0
     payments_breaker_recovery_s: float = 1.0
     payments_retry: str = "none"
@@ -81,6 +105,17 @@ class LabConfig:
             raise ValueError(
                 f"recommendations_cache is a number of products (0 turns it off), got {self.recommendations_cache!r}"
             )
+        for value in (self.items_limit, *dict(self.tier_limits).values()):
+            _check_limit(value)
+        if self.rate_limit_strategy not in ("fixed-window", "moving-window", "sliding-window-counter"):
+            raise ValueError(
+                f"rate_limit_strategy {self.rate_limit_strategy!r}: use fixed-window, moving-window "
+                "or sliding-window-counter"
+            )
+        if self.rate_limit_key not in ("address", "forwarded-blindly"):
+            raise ValueError(f"rate_limit_key {self.rate_limit_key!r}: use 'address' or 'forwarded-blindly'")
+        if self.throttle_rate_per_s <= 0 or self.throttle_queue < 0 or self.throttle_max_wait_s <= 0:
+            raise ValueError("throttle_rate_per_s and throttle_max_wait_s must be positive, throttle_queue >= 0")
         unknown = set(self.ready_requires) - {"catalog", "recommender", "payments"}
         if unknown:
             raise ValueError(
@@ -92,6 +127,18 @@ class LabConfig:
                 "must not be reachable from other machines; pass allow_remote=True only if you "
                 "really mean to expose it (for example on a classroom projector network)."
             )
+
+
+def _check_limit(value: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(
+            f"rate limit {value!r} is not in the limits notation: write e.g. '10/second', '100/minute' "
+            "or '5 per 1 second'"
+        ) from None
 
 
 def is_loopback(host: str) -> bool:

@@ -1,4 +1,4 @@
-"""A server binary the lab runs for a lesson: Prometheus, Alertmanager (Redis later).
+"""A server binary the lab runs for a lesson: Prometheus, Alertmanager, Redis.
 
 Each gets its own temporary directory (config, data, log), a free loopback
 port, a readiness probe with a deadline, and a clean stop; processes still
@@ -72,6 +72,13 @@ class ManagedProcess:
     def command(self, workdir: Path) -> list[str]:
         raise NotImplementedError
 
+    def is_ready(self) -> bool:
+        """Whether the process serves yet: by default, ``ready_path`` answers 200."""
+        try:
+            return self._http().get(self.url + self.ready_path).status_code == 200
+        except httpx.TransportError:
+            return False
+
     # -- lifecycle ---------------------------------------------------------
 
     @property
@@ -109,11 +116,8 @@ class ManagedProcess:
                 text = self.log()[-2000:]
                 self.stop()
                 raise RuntimeError(f"{self.name} exited at start-up:\n{text}")
-            try:
-                if self._http().get(self.url + self.ready_path).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
+            if self.is_ready():
+                return self
             time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"{self.name} was not ready within {timeout_s} s")

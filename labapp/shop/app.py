@@ -8,12 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry import trace
 from prometheus_client.exposition import choose_encoder
+from slowapi import _rate_limit_exceeded_handler
+from slowapi.errors import RateLimitExceeded
 from starlette.requests import Request
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..config import LabConfig
 from ..faults import FaultSwitch
 from ..logs import AccessLogMiddleware
+from ..ratelimit import Throttle, make_limiter
 from ..resilience import BreakerStateCollector
 from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
@@ -21,6 +25,7 @@ from . import health, routes
 from .admin import make_admin_router
 from .downstream import Downstream
 from .fallbacks import StaleCache
+from .items import make_items_router
 from .payments import make_charge
 
 __all__ = ["make_shop_app"]
@@ -76,6 +81,12 @@ def make_shop_app(
     metrics.http.exemplars = tracing is not None
     app.include_router(health.router)
     app.include_router(routes.router)
+    # One limiter per app: a new shop (a re-run cell, a second replica) starts
+    # with its own counters unless the storage is shared (Redis, lab-memory://).
+    app.state.limiter = make_limiter(config)
+    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]  # seed's
+    app.state.throttle = Throttle(config.throttle_rate_per_s, config.throttle_queue, config.throttle_max_wait_s)
+    app.include_router(make_items_router(config, app.state.limiter, app.state.throttle))
     if switches:
         app.include_router(make_admin_router(switches))
 
@@ -89,6 +100,10 @@ def make_shop_app(
 
     app.add_middleware(MetricsMiddleware, metrics=metrics, excluded_paths=config.excluded_metric_paths)
     app.add_middleware(AccessLogMiddleware, service="shop")
+    if config.trusted_proxies:
+        # Believe X-Forwarded-For only from these peers, taking the nearest
+        # address they did not add themselves; everyone else is who they connect as.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     if tracing is not None:
         # Last, so its span wraps every other layer: the metrics and access-log
         # middlewares then run inside the request's span and can read its ids.

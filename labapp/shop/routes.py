@@ -1,4 +1,4 @@
-"""The shop's business routes: product page, checkout, item list."""
+"""The shop's business routes: product page and checkout (the item list is in items.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from circuitbreaker import CircuitBreakerError
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Request
 from opentelemetry.trace import Span, StatusCode, Tracer
 from pydantic import BaseModel, Field
 
@@ -117,17 +117,3 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
     if charge.status_code == 402:
         raise HTTPException(402, "card declined")
     return {"product_id": order.product_id, "quantity": order.quantity, "amount_cents": amount, **charge.json()}
-
-
-@router.get("/items")
-async def list_items(
-    request: Request, offset: int = Query(0, ge=0, le=100_000), limit: int = Query(20, ge=1, le=100)
-) -> dict[str, object]:
-    """A page of the catalog; later notebooks put a rate limit on it."""
-    try:
-        response = await _downstream(request).call(
-            "catalog", "GET", "/products", params={"offset": offset, "limit": limit}
-        )
-    except DownstreamError as exc:
-        raise HTTPException(503, f"catalog unavailable ({exc.outcome}); try again shortly") from exc
-    return response.json()
