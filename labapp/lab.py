@@ -27,6 +27,7 @@ from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
 from .logs import LogCapture
 from .observe import Watcher, watch
+from .observe.process import ManagedProcess
 
 if TYPE_CHECKING:
     from .alerts.stack import AlertingStack
@@ -75,6 +76,7 @@ class Lab:
         self._scenarios: list[ScenarioRun] = []
         self._watchers: list[Watcher | AlertingStack] = []
         self._log_captures: list[LogCapture] = []
+        self._processes: list[ManagedProcess] = []
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -128,6 +130,9 @@ class Lab:
         self._log_captures.clear()
         for switch in self.switches.values():
             switch.released.set()  # requests held by a latency fault finish now
+        for process in self._processes:
+            process.stop()
+        self._processes.clear()
         # The shop first, so requests still inside it can finish against live
         # dependencies; then the rest together (each takes ~0.2 s to notice).
         if self.shop is not None:
@@ -252,6 +257,33 @@ class Lab:
         capture = LogCapture(**options).start()
         self._log_captures = [capture]
         return capture
+
+    def shared_limit_storage(self, prefer: str = "auto") -> str:
+        """A storage URI for rate limits that several shop replicas share.
+
+        A real Redis (started on loopback, stopped with the lab) where
+        ``redis-server`` is installed; else one in-kernel storage the replicas
+        share (``lab-memory://``). It prints which. ``prefer``: "auto", "real"
+        or "embedded".
+        """
+        from .ratelimit import RedisServer, SharedMemoryStorage, find_redis
+
+        if prefer not in ("auto", "real", "embedded"):
+            raise ValueError(f"prefer must be 'auto', 'real' or 'embedded', got {prefer!r}")
+        self._require_running()
+        binary = find_redis() if prefer != "embedded" else None
+        if binary is None:
+            if prefer == "real":
+                raise RuntimeError("no redis-server on PATH: install Debian's redis-server, or use prefer='auto'")
+            uri = f"lab-memory://shared-{id(self)}"
+            SharedMemoryStorage.forget(uri)
+            why = "as asked" if prefer == "embedded" else "no redis-server on PATH"
+            print(f"mode: embedded ({why}): the replicas in this kernel share {uri}")
+            return uri
+        server = RedisServer(binary, host=self.config.host).start()
+        self._processes.append(server)
+        print(f"mode: real Redis ({server.version}) at {server.url}")
+        return server.url
 
     # -- faults ------------------------------------------------------------
 

@@ -16,6 +16,9 @@ written, apart from where the console exporter prints.
 Notebook 07 runs the seed's try/except fallback for recommendations
 (``make_seed_degrading_app``) against the lab's own catalog and recommender.
 
+Notebook 08 runs the seed's slowapi setup (``make_seed_limited_app``) and
+shows its throttling idea (``SEED_THROTTLE``), which does not run.
+
 Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
 (``make_seed_breaker_app``) against the lab's payments service.
 
@@ -43,11 +46,13 @@ from starlette.responses import Response
 __all__ = [
     "SEED_HEALTH_CHECK",
     "SEED_LOG_ALERT",
+    "SEED_THROTTLE",
     "check_health",
     "make_seed_app",
     "make_seed_breaker_app",
     "make_seed_degrading_app",
     "make_seed_error_app",
+    "make_seed_limited_app",
     "make_seed_traced_app",
     "run_health_schedule",
 ]
@@ -116,6 +121,22 @@ def monitor_logs():
         errors = [line for line in log_file if "ERROR" in line]
     if len(errors) > 10:
         send_alert(f"High error count: {len(errors)}")
+"""
+
+
+# The second seed's throttling, as the material gave it: FastAPI has no
+# `fastapi.throttling` module, and no `block=True` anywhere.
+SEED_THROTTLE = """\
+from fastapi import FastAPI
+from fastapi.throttling import Throttle
+
+app = FastAPI()
+throttle = Throttle(rate=10, per=1, block=True)
+
+@app.get("/items")
+@throttle
+async def read_items():
+    return {"items": []}
 """
 
 
@@ -292,4 +313,25 @@ def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> Fa
     # Not in the seed: the breaker object, to watch its state. The decorator
     # registered it under the function's name a moment ago.
     app.state.breaker = CircuitBreakerMonitor.get(call_payment_service.__qualname__)
+    return app
+
+
+def make_seed_limited_app(limit: str = "100/minute") -> FastAPI:
+    """The seed's rate limiting, as written: slowapi keyed by remote address, its 429 handler,
+    ``@limiter.limit`` on /items. Only ``limit`` is a parameter (lab-sized values), and the
+    limiter is built per app so a re-run starts with fresh counters."""
+    from slowapi import Limiter, _rate_limit_exceeded_handler
+    from slowapi.errors import RateLimitExceeded
+    from slowapi.util import get_remote_address
+
+    limiter = Limiter(key_func=get_remote_address)
+    app = FastAPI()
+    app.state.limiter = limiter
+    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
+
+    @app.get("/items")
+    @limiter.limit(limit)
+    async def read_items(request: Request) -> dict[str, list[str]]:
+        return {"items": ["kettle", "teapot", "mug"]}
+
     return app

@@ -109,6 +109,14 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
         "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults),
         "plot_trace_waterfall": lambda: plots.plot_trace_waterfall(_spans()),
         "plot_service_latency": lambda: plots.plot_service_latency(_spans()),
+        "plot_allowed_by_client": lambda: plots.plot_allowed_by_client(result, limit_per_s=10),
+        "plot_window_strategies": lambda: plots.plot_window_strategies(
+            {
+                "fixed-window": pd.DataFrame({"t": [0.0, 0.9, 0.9, 1.05], "status": [200, 200, 429, 200]}),
+                "moving-window": pd.DataFrame({"t": [0.0, 0.9, 0.9, 1.05], "status": [200, 200, 429, 429]}),
+            },
+            limit=2,
+        ),
         "plot_breaker_timeline": lambda: plots.plot_breaker_timeline(
             [
                 (STARTED, STARTED + 1, "closed"),
@@ -161,6 +169,8 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_trace_waterfall",
         "plot_service_latency",
         "plot_breaker_timeline",
+        "plot_allowed_by_client",
+        "plot_window_strategies",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(
@@ -223,3 +233,15 @@ def test_the_waterfall_nests_children_and_marks_errors() -> None:
 def test_service_latency_needs_server_spans() -> None:
     with pytest.raises(ValueError, match="tracing=True"):
         plots.plot_service_latency([s for s in _spans() if s.kind == "CLIENT"])
+
+
+def test_window_strategies_count_the_busiest_second() -> None:
+    from labapp.plots.ratelimit import busiest_window
+
+    assert busiest_window([0.0, 0.9, 0.95, 1.05, 1.06], 1.0) == 4
+    assert busiest_window([0.0, 1.0, 2.0], 1.0) == 1
+    assert busiest_window([], 1.0) == 0
+    figure = plots.plot_window_strategies(
+        {"fixed-window": pd.DataFrame({"t": [0.0, 0.9, 0.95, 1.05, 1.06], "status": [200] * 5})}, limit=2
+    )
+    assert "busiest 1 s: 4 allowed (over the limit of 2)" in [t.get_text() for t in figure.axes[0].texts]

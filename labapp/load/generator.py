@@ -255,11 +255,11 @@ class _Plan:
 
         async def send(worker: int, index: int, scheduled: float) -> None:
             identity = index % self.clients
-            method, path, body = requests[index % len(requests)]
+            method, path, body, headers = requests[index % len(requests)]
             sent = loop.time()
             status, error = 0, ""
             try:
-                response = await client_for(worker, identity).request(method, path, json=body)
+                response = await client_for(worker, identity).request(method, path, json=body, headers=headers or None)
                 status = response.status_code
             except httpx.TimeoutException:
                 error = "timeout"

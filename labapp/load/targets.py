@@ -65,6 +65,7 @@ class TargetMix:
         if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
             raise ValueError(f"weights must be >= 0 with a positive sum, got {self.weights}")
 
-    def pick(self, rng: random.Random) -> tuple[str, str, Mapping[str, Any] | None]:
+    def pick(self, rng: random.Random) -> tuple[str, str, Mapping[str, Any] | None, Mapping[str, str]]:
+        """(method, path, json body, headers) for one request."""
         target = rng.choices(self.targets, self.weights)[0] if len(self.targets) > 1 else self.targets[0]
-        return target.render(rng)
+        return (*target.render(rng), target.headers)

@@ -19,11 +19,13 @@ from ..analysis import burn_rate, error_mask, latency_percentiles, windowed_rate
 from ..lab import FaultWindow
 from ..load import LoadResult
 from .base import axes_or_new, shade_faults
+from .ratelimit import plot_allowed_by_client, plot_window_strategies
 from .resilience import plot_breaker_timeline
 from .traces import plot_service_latency, plot_trace_waterfall
 
 __all__ = [
     "plot_alert_timeline",
+    "plot_allowed_by_client",
     "plot_breaker_timeline",
     "plot_bucket_comparison",
     "plot_budget_burn",
@@ -37,6 +39,7 @@ __all__ = [
     "plot_status_mix",
     "plot_trace_waterfall",
     "plot_uptime",
+    "plot_window_strategies",
 ]
 
 

@@ -15,7 +15,7 @@ __all__ = ["PROXY_ADDRESS", "make_proxy_app"]
 
 # The proxy connects to the shop from this loopback address, so the shop can
 # tell proxied requests (and trust their X-Forwarded-For) from direct ones.
-PROXY_ADDRESS = "127.0.0.250"
+PROXY_ADDRESS = "127.0.0.254"  # outside the load generator's client range (127.0.0.2-251)
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 
 

@@ -30,6 +30,13 @@ class RedisServer(ManagedProcess):
         super().__init__(binary, host)
 
     @property
+    def version(self) -> str:
+        # "Redis server v=7.0.15 sha=... malloc=... bits=64 build=...": keep "redis-server 7.0.15".
+        words = super().version.split()
+        number = next((w[2:] for w in words if w.startswith("v=")), "?")
+        return f"redis-server {number}"
+
+    @property
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}"
 

@@ -264,3 +264,10 @@ def test_closed_loop_stops_at_max_requests(echo: tuple[ServerThread, EchoState],
     server, _ = echo
     result = run_closed_loop(server.url, users=2, duration_s=10, targets="/", max_requests=7, progress=False)
     assert len(result) == 7
+
+
+def test_a_targets_headers_are_sent(lab: Lab) -> None:
+    target = Target("GET", "/v1/items", headers={"authorization": "Bearer paid-key-cyd"})
+    result = lab.load(rate=20, duration_s=0.5, targets=target, progress=False)
+    assert isinstance(result, LoadResult)
+    assert {r.status for r in result.records} == {200}  # 401 without the header
