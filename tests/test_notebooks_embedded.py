@@ -1,6 +1,6 @@
-"""The notebooks that use Prometheus and Alertmanager also run without them.
+"""The notebooks that use Prometheus, Alertmanager or Redis also run without them.
 
-CI installs both, so nbval tests the real path; this runs the same notebooks
+CI installs all three, so nbval tests the real path; this runs the same notebooks
 once with LABAPP_EMBEDDED=1, the way a learner without the binaries runs them.
 """
 
@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from labapp.observe.process import EMBEDDED_ENV
 
 NOTEBOOK_DIR = Path(__file__).parent.parent / "notebooks"
-USES_BINARIES = ["02_prometheus", "04_error_rates_and_alerts"]
+USES_BINARIES = ["02_prometheus", "04_error_rates_and_alerts", "08_rate_limiting"]
 
 
 @pytest.mark.parametrize("stem", USES_BINARIES)
