@@ -16,10 +16,12 @@ __all__ = ["Attempt", "retrying_client", "send_bursts"]
 
 @dataclass(frozen=True)
 class Attempt:
-    """One request: when it was sent (s since the start), its status, its Retry-After (s) if any."""
+    """One request: when it was sent (s since the start), its status, how long the answer took (s),
+    and its Retry-After (s) if any."""
 
     t: float
     status: int
+    latency_s: float
     retry_after_s: float | None = None
 
 
@@ -51,7 +53,8 @@ def send_bursts(
             async def one() -> None:
                 sent = time.monotonic() - start
                 answer = await client.get(url)
-                attempts.append(Attempt(sent, answer.status_code, _retry_after(answer)))
+                took = time.monotonic() - start - sent
+                attempts.append(Attempt(sent, answer.status_code, took, _retry_after(answer)))
 
             for offset, count in sorted(bursts):
                 # A schedule to keep, not a wait for a condition: sleep until the offset.
@@ -87,7 +90,7 @@ def retrying_client(
         while (elapsed := time.monotonic() - start) < duration_s and not stop.is_set():
             answer = client.get(url)
             retry_after = _retry_after(answer)
-            attempts.append(Attempt(elapsed, answer.status_code, retry_after))
+            attempts.append(Attempt(elapsed, answer.status_code, time.monotonic() - start - elapsed, retry_after))
             if answer.status_code == 429 and honour_retry_after and retry_after:
                 stop.wait(min(retry_after, duration_s - elapsed))  # the server said when; ends early on stop
     return _frame(attempts)
@@ -102,5 +105,5 @@ def _retry_after(answer: httpx.Response) -> float | None:
 
 
 def _frame(attempts: list[Attempt]) -> pd.DataFrame:
-    frame = pd.DataFrame([vars(a) for a in attempts], columns=["t", "status", "retry_after_s"])
+    frame = pd.DataFrame([vars(a) for a in attempts], columns=["t", "status", "latency_s", "retry_after_s"])
     return frame.sort_values("t", ignore_index=True)
