@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from slowapi import Limiter
 
@@ -12,16 +15,27 @@ from .downstream import DownstreamError
 __all__ = ["make_items_router"]
 
 
-async def _catalog_page(request: Request, offset: int, limit: int) -> dict[str, object]:
+async def _catalog_page(request: Request, page: Page) -> dict[str, object]:
     try:
         answer = await request.app.state.downstream.call(
-            "catalog", "GET", "/products", params={"offset": offset, "limit": limit}
+            "catalog", "GET", "/products", params={"offset": page.offset, "limit": page.limit}
         )
     except DownstreamError as exc:
         raise HTTPException(
             503, f"catalog unavailable ({exc.outcome}); try again shortly", headers={"Retry-After": "1"}
         ) from exc
     return dict(answer.json())
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which slice of the catalog: ``?offset=&limit=``, validated (a bad one is a 422, not a 500)."""
+
+    offset: int = Query(0, ge=0, le=100_000)
+    limit: int = Query(20, ge=1, le=100)
+
+
+PageQuery = Annotated[Page, Depends()]
 
 
 def require_api_key(request: Request) -> str:
@@ -43,14 +57,9 @@ def make_items_router(config: LabConfig, limiter: Limiter, throttle: Throttle) -
     # first to find the client and writes X-RateLimit headers into the second.
     @router.get("/items")
     @limiter.limit(config.items_limit)
-    async def list_items(
-        request: Request,
-        response: Response,
-        offset: int = Query(0, ge=0, le=100_000),
-        limit: int = Query(20, ge=1, le=100),
-    ) -> dict[str, object]:
+    async def list_items(request: Request, response: Response, page: PageQuery) -> dict[str, object]:
         """A page of the catalog, limited per client address."""
-        return await _catalog_page(request, offset, limit)
+        return await _catalog_page(request, page)
 
     def limit_of_tier(key: str) -> str:
         # slowapi calls this with the request's key (here the API key).
@@ -58,20 +67,13 @@ def make_items_router(config: LabConfig, limiter: Limiter, throttle: Throttle) -
 
     @router.get("/v1/items", dependencies=[Depends(require_api_key)])
     @limiter.limit(limit_of_tier, key_func=api_key)
-    async def list_items_for_key(
-        request: Request,
-        response: Response,
-        offset: int = Query(0, ge=0, le=100_000),
-        limit: int = Query(20, ge=1, le=100),
-    ) -> dict[str, object]:
+    async def list_items_for_key(request: Request, response: Response, page: PageQuery) -> dict[str, object]:
         """The same page for API clients, limited per key, by the key's tier."""
-        return await _catalog_page(request, offset, limit)
+        return await _catalog_page(request, page)
 
     @router.get("/items/queued", dependencies=[Depends(throttle)])
-    async def list_items_queued(
-        request: Request, offset: int = Query(0, ge=0, le=100_000), limit: int = Query(20, ge=1, le=100)
-    ) -> dict[str, object]:
+    async def list_items_queued(request: Request, page: PageQuery) -> dict[str, object]:
         """The same page, paced by a queue instead of rejected (see Throttle)."""
-        return await _catalog_page(request, offset, limit)
+        return await _catalog_page(request, page)
 
     return router
