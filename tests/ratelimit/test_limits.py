@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -29,6 +30,33 @@ def test_sixteen_concurrent_clients_on_one_key_get_exactly_the_limit(shop: str) 
     bursts = send_bursts(f"{shop}/items", [(0.05 * i, 16) for i in range(5)], source="127.0.0.70")
     assert (bursts["status"] == 200).sum() == 20
     assert (bursts["status"] == 429).sum() == 60
+
+
+def _concurrently(url: str, sources: list[str], per_client: int, headers: dict[str, str] | None = None) -> list[int]:
+    """Each source sends ``per_client`` concurrent requests, all sources at the same time; 200s per source."""
+    allowed: dict[str, int] = {}
+
+    def client(source: str) -> None:
+        frame = send_bursts(url, [(0, per_client)], source=source, headers=headers)
+        allowed[source] = int((frame["status"] == 200).sum())
+
+    threads = [threading.Thread(target=client, args=(source,)) for source in sources]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return [allowed[source] for source in sources]
+
+
+def test_sixteen_concurrent_clients_each_get_exactly_their_own_limit(shop: str) -> None:
+    sources = [f"127.0.0.{100 + i}" for i in range(16)]
+    assert _concurrently(f"{shop}/items", sources, per_client=25) == [20] * 16
+
+
+def test_sixteen_concurrent_clients_sharing_one_api_key_get_exactly_its_limit(shop: str) -> None:
+    sources = [f"127.0.0.{120 + i}" for i in range(16)]
+    allowed = _concurrently(f"{shop}/v1/items", sources, per_client=4, headers={"authorization": "Bearer free-key-ada"})
+    assert sum(allowed) == 7  # the free tier's 7 per minute, however many clients share the key
 
 
 def test_each_key_has_its_own_count(shop: str) -> None:
