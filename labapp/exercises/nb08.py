@@ -8,7 +8,6 @@ import httpx
 from ..config import LabConfig
 from ..lab import Lab
 from ..load import LoadResult, run_open_loop, send_bursts
-from ..plots.ratelimit import busiest_window
 from ..shop import make_shop_app
 from .feedback import fail, ok
 
@@ -33,10 +32,14 @@ def check_limit_config(lab: Lab, config: object) -> bool:
     finally:
         lab.extras.pop("ex08_shop").stop()
     assert isinstance(steady, LoadResult)  # not a background run
-    peak = busiest_window(list(bursts[bursts["status"] == 200]["t"]), 1.0)
+    # The two late bursts are 0.15 s apart, so in any limit that holds they share
+    # one second: at most 10 of their 30 may pass. (Counted per burst, not by the
+    # client's clock, which a busy machine can skew by tens of milliseconds.)
+    late = bursts[bursts["t"] >= 0.5]
+    peak = int((late["status"] == 200).sum())
     if peak > LIMIT_PER_S:
         return fail(
-            f"{peak} requests of one client got through within one second",
+            f"{peak} requests of one client got through within 0.15 s",
             "a fixed window lets up to twice the limit through around its edge: try another rate_limit_strategy",
         )
     rejected = sum(1 for r in steady.records if r.status == 429)
@@ -47,4 +50,6 @@ def check_limit_config(lab: Lab, config: object) -> bool:
             f"{spoofed.count(200)} of 30 requests with made-up X-Forwarded-For headers got through",
             "key the limit by the connection's address, and trust the header only from known proxies",
         )
-    return ok(f"busiest second {peak}; 8/s never rejected; spoofing got {spoofed.count(200)} of 30 through")
+    return ok(
+        f"{peak} of the 30 at the window edge; 8/s never rejected; spoofing got {spoofed.count(200)} of 30 through"
+    )
