@@ -1,6 +1,6 @@
 """circuitbreaker's CircuitBreaker, plus the three things the lab needs that it lacks.
 
-circuitbreaker 2.1.3 (PITFALLS): in half-open it lets *every* concurrent call
+circuitbreaker 2.1.3, measured for this lab: in half-open it lets *every* concurrent call
 through, it has no listeners, and its state is not exported. This subclass
 keeps its counting and timing, and adds:
 

@@ -119,7 +119,11 @@ class Tracing:
         return self.provider(service).get_tracer(f"labapp.{service}")
 
     def instrument_app(self, app: FastAPI, service: str) -> None:
-        """One SERVER span per request to ``app``; call before the app serves (see PITFALLS)."""
+        """One SERVER span per request to ``app``.
+
+        Call it before the app serves its first request: afterwards the
+        middleware stack is built, and instrumenting yields no spans and no error.
+        """
         FastAPIInstrumentor.instrument_app(
             app,
             tracer_provider=self.provider(service),
