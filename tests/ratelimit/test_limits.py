@@ -15,6 +15,13 @@ from labapp.ratelimit import PROXY_ADDRESS, SharedMemoryStorage, Throttle, make_
 from labapp.seed import make_seed_limited_app
 from labapp.shop import make_shop_app
 
+
+def _let_through(frame: object) -> int:
+    """Requests the limiter let through: anything but 429. (Under a heavy burst the catalog
+    behind /items may answer some with 503; those still counted against the limit.)"""
+    return int((frame["status"] != 429).sum())  # type: ignore[index]
+
+
 MINUTE_LIMIT = LabConfig(items_limit="20/minute", tier_limits=(("free", "7/minute"), ("paid", "30/minute")))
 
 
@@ -28,7 +35,7 @@ def shop(lab: Lab) -> Iterator[str]:
 def test_sixteen_concurrent_clients_on_one_key_get_exactly_the_limit(shop: str) -> None:
     # 16 concurrent requests at a time, 5 times: 80 requests from one address, one window.
     bursts = send_bursts(f"{shop}/items", [(0.05 * i, 16) for i in range(5)], source="127.0.0.70")
-    assert (bursts["status"] == 200).sum() == 20
+    assert _let_through(bursts) == 20
     assert (bursts["status"] == 429).sum() == 60
 
 
@@ -38,7 +45,7 @@ def _concurrently(url: str, sources: list[str], per_client: int, headers: dict[s
 
     def client(source: str) -> None:
         frame = send_bursts(url, [(0, per_client)], source=source, headers=headers)
-        allowed[source] = int((frame["status"] == 200).sum())
+        allowed[source] = _let_through(frame)
 
     threads = [threading.Thread(target=client, args=(source,)) for source in sources]
     for thread in threads:
@@ -61,7 +68,7 @@ def test_sixteen_concurrent_clients_sharing_one_api_key_get_exactly_its_limit(sh
 
 def test_each_key_has_its_own_count(shop: str) -> None:
     counts = {
-        source: int((send_bursts(f"{shop}/items", [(0, 16), (0.05, 16)], source=source)["status"] == 200).sum())
+        source: _let_through(send_bursts(f"{shop}/items", [(0, 16), (0.05, 16)], source=source))
         for source in ("127.0.0.71", "127.0.0.72", "127.0.0.73")
     }
     assert counts == {"127.0.0.71": 20, "127.0.0.72": 20, "127.0.0.73": 20}
@@ -70,7 +77,7 @@ def test_each_key_has_its_own_count(shop: str) -> None:
 def test_api_keys_get_their_tiers_limit_and_unknown_keys_get_401(shop: str) -> None:
     def allowed(key: str) -> int:
         frame = send_bursts(f"{shop}/v1/items", [(0, 16), (0.05, 16)], headers={"authorization": f"Bearer {key}"})
-        return int((frame["status"] == 200).sum())
+        return _let_through(frame)
 
     assert allowed("free-key-ada") == 7
     assert allowed("free-key-bob") == 7  # a key of its own, not ada's leftovers
@@ -107,7 +114,7 @@ def test_the_seeds_429_has_no_retry_after(lab: Lab) -> None:
 def _spoofed(url: str, n: int = 30, source: str = "127.0.0.80") -> int:
     with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as client:
         return sum(
-            client.get(f"{url}/items", headers={"x-forwarded-for": f"10.1.0.{i}"}).status_code == 200 for i in range(n)
+            client.get(f"{url}/items", headers={"x-forwarded-for": f"10.1.0.{i}"}).status_code != 429 for i in range(n)
         )
 
 
@@ -132,7 +139,7 @@ def test_only_a_trusted_proxy_can_say_who_the_client_is(lab: Lab) -> None:
         assert _spoofed(url) == 20  # direct: the header is ignored, the address counts
         # Through the proxy, two clients are two keys again: 20 each, not 20 shared.
         through = [
-            int((send_bursts(f"{proxy}/items", [(0, 15), (0.1, 15)], source=source)["status"] == 200).sum())
+            _let_through(send_bursts(f"{proxy}/items", [(0, 15), (0.1, 15)], source=source))
             for source in ("127.0.0.81", "127.0.0.82")
         ]
         assert through == [20, 20]
@@ -145,7 +152,7 @@ def test_behind_an_untrusted_proxy_everyone_shares_one_bucket(lab: Lab, shop: st
     proxy = lab.serve(make_proxy_app(shop), "proxy")
     try:
         through = [
-            int((send_bursts(f"{proxy}/items", [(0, 15)], source=source)["status"] == 200).sum())
+            _let_through(send_bursts(f"{proxy}/items", [(0, 15)], source=source))
             for source in ("127.0.0.83", "127.0.0.84")
         ]
     finally:
@@ -161,8 +168,7 @@ def _two_replicas(lab: Lab, storage: str) -> int:
     urls = [lab.serve(make_shop_app(lab.service_urls, config=config), f"replica_{i}") for i in (1, 2)]
     try:
         return sum(
-            int((send_bursts(f"{url}/items", [(0, 16), (0.05, 16)], source="127.0.0.90")["status"] == 200).sum())
-            for url in urls
+            _let_through(send_bursts(f"{url}/items", [(0, 16), (0.05, 16)], source="127.0.0.90")) for url in urls
         )
     finally:
         for i in (1, 2):
