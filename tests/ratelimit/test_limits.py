@@ -197,13 +197,14 @@ def test_replicas_sharing_a_real_redis_hold_the_limit(lab: Lab, capsys: pytest.C
 
 
 def test_the_queue_delays_instead_of_rejecting_and_is_bounded(lab: Lab) -> None:
-    config = LabConfig(throttle_rate_per_s=20, throttle_queue=5, throttle_max_wait_s=2.0)
+    # 2/s: a slot every 0.5 s, far longer than the 12 requests take to arrive, even on a busy machine.
+    config = LabConfig(throttle_rate_per_s=2, throttle_queue=5, throttle_max_wait_s=5.0)
     url = lab.serve(make_shop_app(lab.service_urls, config=config), "queued_shop")
     try:
         frame = send_bursts(f"{url}/items/queued", [(0, 12)], source="127.0.0.91")
     finally:
         lab.extras.pop("queued_shop").stop()
-    # One goes at once, five wait their turn (20/s: 50 ms apart), the other six find the queue full.
+    # One goes at once, five wait their turn (0.5 s apart), the other six find the queue full.
     assert sorted(frame["status"]) == [200] * 6 + [503] * 6
 
 
