@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import httpx
 import pandas as pd
 
-from ..periodic import Periodic
+from ..periodic import Periodic, describe_error
 
 __all__ = ["HealthChecker", "Probe"]
 
@@ -64,6 +64,7 @@ class HealthChecker:
         self._clock = clock
         self._probes: deque[Probe] = deque(maxlen=max_probes)
         self._lock = threading.Lock()
+        self._round_done = threading.Condition(self._lock)
         self._client: httpx.Client | None = None
         self._ticker = Periodic(lambda: None, interval_s, "lab-health-checker")
         self.rounds = 0
@@ -83,6 +84,7 @@ class HealthChecker:
         with self._lock:
             self._probes.extend(results)
             self.rounds += 1
+            self._round_done.notify_all()
         return results
 
     def start(self) -> HealthChecker:
@@ -105,14 +107,29 @@ class HealthChecker:
     def running(self) -> bool:
         return self._ticker.running
 
+    @property
+    def last_error(self) -> BaseException | None:
+        """What the last failed round raised (beyond a failed probe, which is recorded as one), or None."""
+        return self._ticker.last_error
+
+    @property
+    def error_count(self) -> int:
+        """Rounds that raised instead of recording their probes."""
+        return self._ticker.error_count
+
     def wait_for_rounds(self, n: int, timeout_s: float = 30.0) -> None:
-        """Block until ``n`` more rounds of probes have finished."""
-        target = self.rounds + n
-        deadline = time.monotonic() + timeout_s
-        while self.rounds < target:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"only {self.rounds} probe rounds after {timeout_s} s; is the checker started?")
-            time.sleep(0.01)
+        """Block until ``n`` more rounds of probes have finished.
+
+        A timeout says whether the checker is running and what its rounds last failed with.
+        """
+        with self._round_done:
+            target = self.rounds + n
+            if not self._round_done.wait_for(lambda: self.rounds >= target, timeout_s):
+                state = "running" if self.running else "not running (call start())"
+                raise TimeoutError(
+                    f"{self.rounds - target + n} of {n} probe rounds after {timeout_s} s; "
+                    f"the checker is {state}{self._ticker.error_note()}"
+                )
 
     def probes(self) -> list[Probe]:
         with self._lock:
@@ -129,7 +146,10 @@ class HealthChecker:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         timeout = f"{self.timeout_s:g} s" if self.timeout_s is not None else "none (!)"
+        errors = ""
+        if self.error_count:
+            errors = f", {self.error_count} failed rounds, last: {describe_error(self.last_error)}"
         return (
             f"<HealthChecker {state}: {list(self.targets)} every {self.interval_s:g} s, "
-            f"timeout {timeout}, {len(self._probes)} probes>"
+            f"timeout {timeout}, {len(self._probes)} probes{errors}>"
         )

@@ -12,6 +12,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 __all__ = ["RETRY_KINDS", "RetryPolicy", "call_with_retries"]
 
 RETRY_KINDS = ("none", "immediate", "backoff")
+_default_sleep = AsyncRetrying().sleep  # tenacity's own: asyncio.sleep (or trio's under trio)
 T = TypeVar("T")
 
 
@@ -40,7 +41,11 @@ class RetryPolicy:
 
 
 async def call_with_retries(
-    call: Callable[[], Awaitable[T]], policy: RetryPolicy, retryable: Callable[[BaseException], bool]
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    retryable: Callable[[BaseException], bool],
+    *,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> T:
     """Run ``call`` under ``policy``, retrying only exceptions ``retryable`` accepts.
 
@@ -48,10 +53,14 @@ async def call_with_retries(
     one of those is set here. An open breaker's CircuitBreakerError is never
     retried (it means "stop calling"), and the last exception is re-raised as
     itself, not wrapped in a RetryError.
+
+    ``sleep(seconds)`` waits between tries (default: tenacity's, ``asyncio.sleep``);
+    tests pass one that records the waits instead of waiting.
     """
     if policy.kind == "none":
         return await call()
     retrying = AsyncRetrying(
+        sleep=sleep or _default_sleep,
         stop=stop_after_attempt(policy.attempts),
         wait=wait_none() if policy.kind == "immediate" else wait_random_exponential(policy.base_s, policy.cap_s),
         retry=retry_if_exception(lambda exc: retryable(exc) and not isinstance(exc, CircuitBreakerError)),

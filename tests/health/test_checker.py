@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import httpx
 import pandas as pd
@@ -12,6 +13,8 @@ from labapp import Lab, LabConfig, latency, outage
 from labapp.health import HealthChecker, Probe, availability
 from labapp.seed import SEED_HEALTH_CHECK, check_health, run_health_schedule
 from labapp.shop import make_shop_app
+
+WaitUntil = Callable[..., None]
 
 
 def test_checker_records_probes_and_stops_cleanly(lab: Lab) -> None:
@@ -44,8 +47,36 @@ def test_timeout_turns_slowness_into_failure(lab: Lab) -> None:
     with httpx.Client(timeout=None) as client:
         (slow_ok,) = HealthChecker({"c": url}, timeout_s=None).probe_once(client)
     assert (fast_fail.ok, fast_fail.status, fast_fail.error) == (False, 0, "timeout")
-    assert fast_fail.latency_s < 0.3
+    # Ordering, not a wall-clock bound: the timed-out probe ended before the slow answer came.
+    assert fast_fail.latency_s < slow_ok.latency_s
     assert slow_ok.ok and slow_ok.latency_s >= 0.3  # "healthy", late: the lesson of notebook 03
+
+
+def test_a_round_that_raises_is_counted_and_a_timed_out_wait_names_it(
+    monkeypatch: pytest.MonkeyPatch, wait_until: WaitUntil
+) -> None:
+    checker = HealthChecker({"x": "http://127.0.0.1:9/health"}, interval_s=0.01)
+    with pytest.raises(TimeoutError, match=r"0 of 1 probe rounds after 0 s; the checker is not running \(call start"):
+        checker.wait_for_rounds(1, timeout_s=0)
+
+    def broken(client: httpx.Client) -> list[Probe]:
+        raise KeyError("no such target")
+
+    monkeypatch.setattr(checker, "probe_once", broken)
+    checker.start()
+    try:
+        wait_until(lambda: checker.error_count >= 2, 10, what="two failed rounds")  # the loop goes on
+        assert checker.running
+        message = (
+            r"0 of 1 probe rounds after 0.05 s; the checker is running; "
+            r"lab-health-checker last failed with KeyError\('no such target'\) \(\d+ errors so far\)"
+        )
+        with pytest.raises(TimeoutError, match=message):
+            checker.wait_for_rounds(1, timeout_s=0.05)
+    finally:
+        checker.stop()
+    assert isinstance(checker.last_error, KeyError)
+    assert "failed rounds, last: KeyError('no such target')>" in repr(checker)
 
 
 def test_readiness_fails_with_the_catalog_liveness_does_not(lab: Lab) -> None:
