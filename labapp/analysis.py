@@ -10,6 +10,7 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from .load import LoadResult
+from .observe.promql.functions import bucket_quantile
 
 __all__ = [
     "arrival_rate",
@@ -90,21 +91,11 @@ def series_count(registry: CollectorRegistry) -> int:
 
 
 def quantile_from_buckets(buckets: Sequence[tuple[float, float]], q: float) -> float:
-    """Prometheus' histogram_quantile on cumulative buckets: linear inside the bucket."""
-    total = buckets[-1][1]
-    if total == 0:
-        return math.nan
-    rank = q * total
-    lower, below = 0.0, 0.0
-    for upper, count in buckets:
-        if count >= rank:
-            if math.isinf(upper):
-                return lower
-            if count == below:  # empty bucket (q = 0): Prometheus answers NaN too
-                return math.nan
-            return lower + (upper - lower) * (rank - below) / (count - below)
-        lower, below = upper, count
-    return lower
+    """Prometheus' histogram_quantile on cumulative (upper bound, count) buckets: linear inside the bucket.
+
+    The same function the embedded PromQL engine runs, so both answer alike at every edge.
+    """
+    return bucket_quantile(q, buckets)
 
 
 def poll(

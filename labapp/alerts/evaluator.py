@@ -14,36 +14,40 @@ Transitions are kept as events, and firing / resolved alerts are handed to
 
 from __future__ import annotations
 
-import hashlib
+import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..observe.promql import evaluate, parse
-from ..observe.store import STALE, Labels, SeriesStore
+from ..observe.promql import Expr, PromQLError, Value, evaluate, parse, parse_duration
+from ..observe.store import Labels, SeriesStore
 from ..periodic import Periodic
+from .webhook import GO_ZERO_TIME, WebhookAlert, WebhookPayload, fingerprint, make_payload
 
-__all__ = ["AlertEvaluator", "AlertEvent", "AlertRule", "RecordingRule", "load_rules", "webhook_payload"]
+__all__ = [
+    "AlertEvaluator",
+    "AlertEvent",
+    "AlertRule",
+    "RecordingRule",
+    "RuleEvaluationError",
+    "go_value",
+    "load_rules",
+    "parse_duration",
+    "render_template",
+    "webhook_payload",
+]
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
-
-def parse_duration(text: str | int | float) -> float:
-    """'5m' -> 300.0, '1h30m' -> 5400.0, '500ms' -> 0.5 (Prometheus duration syntax)."""
-    if isinstance(text, (int, float)):
-        return float(text)
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text.strip():
-        raise ValueError(f"not a Prometheus duration: {text!r} (examples: 10s, 5m, 1h)")
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+class RuleEvaluationError(RuntimeError):
+    """One or more rules failed to evaluate this round (the others were evaluated)."""
 
 
 @dataclass(frozen=True)
@@ -109,38 +113,58 @@ class _Instance:
     notified_at: float | None = None
 
 
-def _iso(t: float | None) -> str:
-    if t is None:
-        return "0001-01-01T00:00:00Z"
-    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
+def _time(t: float | None) -> datetime:
+    return GO_ZERO_TIME if t is None else datetime.fromtimestamp(t, UTC)
 
 
-def _render(template: str, labels: Mapping[str, str], value: float) -> str:
-    """The two template forms lab rules use: {{ $value [| humanizePercentage] }} and {{ $labels.x }}."""
+def go_value(value: float) -> str:
+    """A float as Go's fmt prints ``{{ $value }}`` (%v): shortest digits, exponent from 1e21 or below 1e-4."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if value == 0:
+        return "0"
+    _, digit_tuple, exp = Decimal(repr(abs(value))).normalize().as_tuple()
+    assert isinstance(exp, int)
+    digits = "".join(map(str, digit_tuple))
+    exponent = len(digits) + exp - 1  # of the first digit
+    sign = "-" if value < 0 else ""
+    if exponent < -4 or exponent >= 21:
+        fraction = f".{digits[1:]}" if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{fraction}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    if exponent < 0:
+        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+    whole, fraction = digits[: exponent + 1].ljust(exponent + 1, "0"), digits[exponent + 1 :]
+    return f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
 
-    def value_of(match: re.Match[str]) -> str:
-        return f"{value * 100:.4g}%" if match.group(1) else f"{value:.4g}"
 
-    text = re.sub(r"\{\{\s*\$value\s*(\|\s*humanizePercentage\s*)?\}\}", value_of, template)
-    return re.sub(r"\{\{\s*\$labels\.(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), text)
+_TEMPLATE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
+
+
+def render_template(template: str, labels: Mapping[str, str], value: float) -> str:
+    """The template forms lab rules use: ``{{ $value }}``, ``{{ $value | humanizePercentage }}``,
+    ``{{ $labels.x }}``. Anything else is left as written (a real Prometheus knows all of Go's templates)."""
+
+    def expand(match: re.Match[str]) -> str:
+        words = [w.strip() for w in match.group(1).split("|")]
+        if words == ["$value"]:
+            return go_value(value)
+        if words == ["$value", "humanizePercentage"]:
+            return f"{value * 100:.4g}%"  # Go: fmt.Sprintf("%.4g%%", v*100)
+        if len(words) == 1 and words[0].startswith("$labels."):
+            return labels.get(words[0].removeprefix("$labels."), "")
+        return match.group(0)
+
+    return _TEMPLATE.sub(expand, template)
 
 
 def webhook_payload(status: str, alerts: list[dict[str, Any]], receiver: str = "lab") -> dict[str, Any]:
-    """An Alertmanager webhook body (version 4) for one group of alerts."""
-    common = set.intersection(*(set(a["labels"].items()) for a in alerts)) if alerts else set()
-    name = alerts[0]["labels"].get("alertname", "") if alerts else ""
-    return {
-        "version": "4",
-        "groupKey": f'{{}}:{{alertname="{name}"}}',
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": receiver,
-        "groupLabels": {"alertname": name},
-        "commonLabels": dict(common),
-        "commonAnnotations": {},
-        "externalURL": "embedded://labapp",
-        "alerts": alerts,
-    }
+    """An Alertmanager webhook body (version 4) for one group of alerts, as JSON-ready data."""
+    models = [WebhookAlert.model_validate(a) for a in alerts]
+    return make_payload("firing" if status == "firing" else "resolved", models, receiver=receiver).model_dump(
+        mode="json"
+    )
 
 
 class AlertEvaluator:
@@ -148,6 +172,9 @@ class AlertEvaluator:
 
     ``notify(payload)`` gets a webhook payload when a group of alerts starts
     firing, every ``repeat_interval_s`` while it fires, and when it resolves.
+    A rule that fails to evaluate does not stop the others: the round finishes,
+    then raises :class:`RuleEvaluationError` naming it (``rule_errors`` keeps
+    the latest error of each rule), as Prometheus shows a rule's last error.
     """
 
     mode = "embedded"
@@ -171,63 +198,110 @@ class AlertEvaluator:
         self.repeat_interval_s = repeat_interval_s
         self.notify = notify
         self.events: list[AlertEvent] = []
+        self.rule_errors: dict[str, str] = {}
         self._clock = clock
+        self._parsed: dict[str, Expr] = {}
+        for expr in [r.expr for r in self.recording_rules] + [r.expr for r in self.alert_rules]:
+            self._parsed[expr] = parse(expr)  # a bad rule fails here, not at each round
         self._active: dict[tuple[str, Labels], _Instance] = {}
         self._alerts_written: set[Labels] = set()
+        self._recorded: dict[str, set[Labels]] = {}
         self._lock = threading.Lock()
         self._ticker = Periodic(self.evaluate, interval_s, "lab-alert-evaluator")
+
+    def _value(self, name: str, expr: str, at: float) -> Value | None:
+        try:
+            value = evaluate(self._parsed[expr], self.store, at)
+        except PromQLError as exc:
+            self.rule_errors[name] = str(exc)
+            return None
+        self.rule_errors.pop(name, None)
+        return value
+
+    def _record(self, rule: RecordingRule, at: float) -> None:
+        """A recording rule's result becomes series; a series it no longer returns is marked stale."""
+        result = self._value(rule.record, rule.expr, at)
+        if result is None:
+            return
+        vector = {(): result} if isinstance(result, float) else result
+        samples = [
+            (rule.record, {**{k: x for k, x in key if k != "__name__"}, **rule.labels}, v) for key, v in vector.items()
+        ]
+        written = self.store.add(at, samples, {})
+        self.store.mark_stale(at, self._recorded.get(rule.record, set()) - written)
+        self._recorded[rule.record] = written
 
     def evaluate(self, at: float | None = None) -> list[AlertEvent]:
         """One evaluation round at ``at`` (default now); returns its transitions."""
         at = self._clock() if at is None else at
         for recording in self.recording_rules:
-            result = evaluate(parse(recording.expr), self.store, at)
-            series = {(): result} if isinstance(result, float) else result
-            samples = [
-                (recording.record, {**{k: x for k, x in key if k != "__name__"}, **recording.labels}, v)
-                for key, v in series.items()
-            ]
-            self.store.add(at, samples, {})
+            self._record(recording, at)
         new: list[AlertEvent] = []
-        payloads: list[dict[str, Any]] = []
+        payloads: list[WebhookPayload] = []
         with self._lock:
             for rule in self.alert_rules:
-                value = evaluate(parse(rule.expr), self.store, at)
-                vector = {(): value} if isinstance(value, float) else value
-                seen: set[Labels] = set()
-                for key, v in vector.items():
-                    labels = {**{k: x for k, x in key if k != "__name__"}, **rule.labels, "alertname": rule.name}
-                    ident = tuple(sorted(labels.items()))
-                    seen.add(ident)
-                    inst = self._active.get((rule.name, ident))
-                    if inst is None:
-                        annotations = {k: _render(t, labels, v) for k, t in rule.annotations.items()}
-                        inst = self._active[(rule.name, ident)] = _Instance(labels, annotations, at, v)
-                        new.append(AlertEvent(at, rule.name, "pending", labels, v))
-                    inst.value = v
-                    if inst.state == "pending" and at - inst.active_at >= rule.for_s:
-                        inst.state, inst.fired_at = "firing", at
-                        new.append(AlertEvent(at, rule.name, "firing", labels, v))
-                resolved = []
-                for (name, ident), inst in list(self._active.items()):
-                    if name == rule.name and ident not in seen:
-                        del self._active[(name, ident)]
-                        if inst.state == "firing":
-                            new.append(AlertEvent(at, name, "resolved", inst.labels, inst.value))
-                            resolved.append(self._alert_json(inst, at))
-                firing = [i for (n, _), i in self._active.items() if n == rule.name and i.state == "firing"]
-                due = [i for i in firing if i.notified_at is None or at - i.notified_at >= self.repeat_interval_s]
-                if (due or resolved) and (firing or resolved):
-                    for inst in firing:
-                        inst.notified_at = at
-                    alerts = [self._alert_json(i, None) for i in firing] + resolved
-                    payloads.append(webhook_payload("firing" if firing else "resolved", alerts))
+                value = self._value(rule.name, rule.expr, at)
+                if value is None:
+                    continue  # as in Prometheus, a failed round leaves the rule's alerts as they were
+                payload = self._alerting_round(rule, value, at, new)
+                if payload is not None:
+                    payloads.append(payload)
             self.events.extend(new)
             self._write_alerts_series(at)
         if self.notify is not None:
             for payload in payloads:
-                self.notify(payload)
+                self.notify(payload.model_dump(mode="json"))
+        failed = {name: error for name, error in self.rule_errors.items()}
+        if failed:
+            raise RuleEvaluationError(
+                "; ".join(f"rule {name} failed at {at:.3f}: {error}" for name, error in sorted(failed.items()))
+            )
         return new
+
+    def _alerting_round(
+        self, rule: AlertRule, value: Value, at: float, new: list[AlertEvent]
+    ) -> WebhookPayload | None:
+        """Update ``rule``'s alert instances from its result; return a notification if one is due."""
+        vector = {(): value} if isinstance(value, float) else value
+        seen: set[Labels] = set()
+        for key, v in vector.items():
+            labels = {**{k: x for k, x in key if k != "__name__"}, **rule.labels, "alertname": rule.name}
+            ident = tuple(sorted(labels.items()))
+            seen.add(ident)
+            # Annotations are expanded at every round, with this round's value, as in Prometheus.
+            annotations = {k: render_template(t, labels, v) for k, t in rule.annotations.items()}
+            inst = self._active.get((rule.name, ident))
+            if inst is None:
+                inst = self._active[(rule.name, ident)] = _Instance(labels, annotations, at, v)
+                new.append(AlertEvent(at, rule.name, "pending", labels, v))
+            inst.value, inst.annotations = v, annotations
+            if inst.state == "pending" and at - inst.active_at >= rule.for_s:
+                inst.state, inst.fired_at = "firing", at
+                new.append(AlertEvent(at, rule.name, "firing", labels, v))
+        resolved: list[WebhookAlert] = []
+        for (name, ident), inst in list(self._active.items()):
+            if name == rule.name and ident not in seen:
+                del self._active[(name, ident)]
+                if inst.state == "firing":
+                    new.append(AlertEvent(at, name, "resolved", inst.labels, inst.value))
+                    resolved.append(self._webhook_alert(inst, at))
+        firing = [i for (n, _), i in self._active.items() if n == rule.name and i.state == "firing"]
+        due = [i for i in firing if i.notified_at is None or at - i.notified_at >= self.repeat_interval_s]
+        if not (due or resolved):
+            return None
+        for inst in firing:
+            inst.notified_at = at
+        alerts = [self._webhook_alert(i, None) for i in firing] + resolved
+        return make_payload("firing" if firing else "resolved", alerts)
+
+    def firing(self, alertname: str | None = None) -> list[dict[str, Any]]:
+        """Labels and annotations of the alerts firing now (of ``alertname``, if given)."""
+        with self._lock:
+            return [
+                {"labels": dict(i.labels), "annotations": dict(i.annotations)}
+                for (name, _), i in self._active.items()
+                if i.state == "firing" and alertname in (None, name)
+            ]
 
     def _write_alerts_series(self, at: float) -> None:
         """ALERTS{alertname, alertstate, ...} = 1 for each active alert, as Prometheus writes it.
@@ -236,23 +310,22 @@ class AlertEvaluator:
         """
         current = {tuple(sorted({**i.labels, "alertstate": i.state}.items())): i.labels for i in self._active.values()}
         samples = [("ALERTS", dict(key), 1.0) for key in current]
-        samples += [("ALERTS", dict(key), STALE) for key in self._alerts_written - current.keys()]
-        self._alerts_written = set(current)
+        self._alerts_written, ended = set(current), self._alerts_written - current.keys()
         if samples:
             self.store.add(at, samples, {})
+        self.store.mark_stale(at, (SeriesStore.key("ALERTS", dict(key)) for key in ended))
 
     @staticmethod
-    def _alert_json(inst: _Instance, ended: float | None) -> dict[str, Any]:
-        return {
-            "status": "resolved" if ended is not None else "firing",
-            "labels": dict(inst.labels),
-            "annotations": dict(inst.annotations),
-            "startsAt": _iso(inst.fired_at or inst.active_at),
-            "endsAt": _iso(ended),
-            "generatorURL": "embedded://labapp",
-            # Stable across processes, unlike hash(): Alertmanager's fingerprint is also a label hash.
-            "fingerprint": hashlib.sha256(repr(sorted(inst.labels.items())).encode()).hexdigest()[:16],
-        }
+    def _webhook_alert(inst: _Instance, ended: float | None) -> WebhookAlert:
+        return WebhookAlert(
+            status="resolved" if ended is not None else "firing",
+            labels=dict(inst.labels),
+            annotations=dict(inst.annotations),
+            startsAt=_time(inst.fired_at or inst.active_at),
+            endsAt=_time(ended),
+            generatorURL="embedded://labapp",
+            fingerprint=fingerprint(inst.labels),
+        )
 
     def alerts(self) -> list[dict[str, Any]]:
         """Pending and firing alerts now, shaped like Prometheus' /api/v1/alerts."""
@@ -262,11 +335,16 @@ class AlertEvaluator:
                     "labels": dict(i.labels),
                     "annotations": dict(i.annotations),
                     "state": i.state,
-                    "activeAt": _iso(i.active_at),
+                    "activeAt": _time(i.active_at).isoformat().replace("+00:00", "Z"),
                     "value": str(i.value),
                 }
                 for i in self._active.values()
             ]
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """What the last failed round raised (None if no round failed)."""
+        return self._ticker.last_error if hasattr(self._ticker, "last_error") else None
 
     def start(self) -> AlertEvaluator:
         self._ticker.start()
@@ -276,7 +354,8 @@ class AlertEvaluator:
         self._ticker.stop()
 
     def __repr__(self) -> str:
+        errors = f"; failing: {', '.join(sorted(self.rule_errors))}" if self.rule_errors else ""
         return (
             f"<AlertEvaluator embedded: {len(self.recording_rules)} recording, {len(self.alert_rules)} alerting rules "
-            f"every {self.interval_s:g} s; {len(self._active)} active>"
+            f"every {self.interval_s:g} s; {len(self._active)} active{errors}>"
         )

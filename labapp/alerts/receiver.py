@@ -24,16 +24,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..config import LOOPBACK
 from ..runner import ServerThread
+from .webhook import WebhookAlert, WebhookPayload
 
 __all__ = [
     "Notification",
@@ -47,54 +48,6 @@ __all__ = [
 # A notification with thousands of alerts is still far below this; anything
 # bigger is not from Alertmanager.
 MAX_BODY_BYTES = 5_000_000
-
-# Alertmanager writes Go's zero time for "no end yet" on firing alerts.
-_GO_ZERO_YEAR = 1
-
-Status = Literal["firing", "resolved"]
-
-
-class WebhookAlert(BaseModel):
-    """One alert inside a notification."""
-
-    model_config = ConfigDict(extra="allow")
-
-    status: Status
-    labels: dict[str, str]
-    annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: datetime
-    endsAt: datetime | None = None  # "0001-01-01T00:00:00Z" (Go's zero time) while firing
-    generatorURL: str = ""
-    fingerprint: str = ""
-
-    @property
-    def alertname(self) -> str:
-        return self.labels.get("alertname", "")
-
-    @property
-    def ends_at(self) -> datetime | None:
-        """``endsAt``, or None for Go's zero time (no end known)."""
-        if self.endsAt is None or self.endsAt.year == _GO_ZERO_YEAR:
-            return None
-        return self.endsAt
-
-
-class WebhookPayload(BaseModel):
-    """Alertmanager's webhook body, version "4" (the only version it has sent so far)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    version: Literal["4"] = "4"
-    receiver: str
-    status: Status
-    alerts: list[WebhookAlert] = Field(min_length=1)
-    groupLabels: dict[str, str] = Field(default_factory=dict)
-    commonLabels: dict[str, str] = Field(default_factory=dict)
-    commonAnnotations: dict[str, str] = Field(default_factory=dict)
-    externalURL: str = ""
-    groupKey: str = ""
-    truncatedAlerts: int = 0
-
 
 @dataclass(frozen=True)
 class Notification:

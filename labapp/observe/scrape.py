@@ -48,6 +48,7 @@ class Scraper:
         self._clock = clock
         self._ticker = Periodic(self.scrape_once, interval_s, "lab-scraper")
         self._client: httpx.Client | None = None
+        self._last_written: dict[str, set[Labels]] = {}
 
     def scrape_once(self) -> None:
         """Scrape every target now."""
@@ -57,7 +58,9 @@ class Scraper:
             t = self._clock()
             instance = urlsplit(url).netloc
             try:
-                text = self._client.get(url + "/metrics").text
+                response = self._client.get(url + "/metrics")
+                response.raise_for_status()  # a 5xx page is a failed scrape, as in Prometheus
+                text = response.text
                 samples = [
                     (s.name, s.labels, s.value)
                     for family in text_string_to_metric_families(text)
@@ -68,9 +71,12 @@ class Scraper:
                 self.errors.append(f"{job}: {exc}")
                 del self.errors[:-20]
                 samples, up = [], 0.0
-            # Like Prometheus, every scrape also records whether the target answered.
+            # Like Prometheus, every scrape also records whether the target answered,
+            # and a series that vanished (or a target that failed) ends with a staleness marker.
             samples.append(("up", {}, up))
-            self.store.add(t, samples, {"job": job, "instance": instance})
+            written = self.store.add(t, samples, {"job": job, "instance": instance})
+            self.store.mark_stale(t, self._last_written.get(job, set()) - written)
+            self._last_written[job] = written
         self.scrapes += 1
 
     @property
@@ -93,7 +99,9 @@ class Scraper:
         deadline = time.monotonic() + timeout_s
         while self.scrapes < target:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"only {self.scrapes} scrapes after {timeout_s} s; is the scraper running?")
+                last = getattr(self._ticker, "last_error", None)
+                why = f"; its last round failed with {last!r}" if last is not None else ""
+                raise TimeoutError(f"only {self.scrapes} scrapes after {timeout_s} s; is the scraper running?{why}")
             time.sleep(0.02)
 
     def query(self, promql: str, at: float | None = None) -> pd.DataFrame:

@@ -121,3 +121,38 @@ def test_scraper_can_start_again_after_stop(lab: Lab, monkeypatch: pytest.Monkey
         assert scraper.scrapes > before
     finally:
         scraper.stop()
+
+
+def test_series_that_vanish_or_fail_to_scrape_go_stale_at_once() -> None:
+    """As Prometheus marks them: no five-minute ghost of a series that is gone."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from labapp.runner import ServerThread
+
+    page = {"text": "a_total 1\nb_total 2\n", "status": 200}
+
+    async def metrics(request: object) -> PlainTextResponse:
+        return PlainTextResponse(page["text"], status_code=int(page["status"]))
+
+    server = ServerThread(Starlette(routes=[Route("/metrics", metrics)]), name="fake_target").start(10)
+    now = {"t": 1_000.0}
+    scraper = Scraper({"app": server.url}, clock=lambda: now["t"])
+    try:
+        scraper.scrape_once()
+        assert scraper.query("a_total")["value"].tolist() == [1.0]
+        page["text"] = "a_total 1\n"  # b_total vanished from the page
+        now["t"] += 1
+        scraper.scrape_once()
+        assert scraper.query("b_total").empty
+        assert scraper.query("a_total")["value"].tolist() == [1.0]
+        page["status"] = 500  # the whole scrape fails: every series ends, up says 0
+        now["t"] += 1
+        scraper.scrape_once()
+        assert scraper.query("a_total").empty
+        assert scraper.query("up")["value"].tolist() == [0.0]
+        assert "500" in scraper.errors[-1]
+    finally:
+        scraper.stop()
+        server.stop()
