@@ -40,6 +40,11 @@ class RedisServer(ManagedProcess):
     def url(self) -> str:
         return f"redis://{self.host}:{self.port}"
 
+    @property
+    def uri(self) -> str:
+        """The ``rate_limit_storage`` value that points limiters here (the same as ``url``)."""
+        return self.url
+
     def command(self, workdir: Path) -> list[str]:
         return [
             self.binary,
