@@ -15,25 +15,24 @@ provider; here four services share one kernel, so they get one each.
 
 from __future__ import annotations
 
-import collections
 import os
-import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import httpx
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, Tracer
 
 from .spans import SpanRecord, incomplete_traces, to_records
 
-__all__ = ["BoundedSpanExporter", "EXCLUDED_URLS", "Tracing"]
+__all__ = ["EXCLUDED_URLS", "Tracing"]
 
 # The stable HTTP attribute names (http.request.method, http.route, url.full):
 # read once, when the first instrumentation starts, so set before any.
@@ -42,31 +41,6 @@ os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
 # Regexes searched in the full URL, so anchored: an unanchored "health" would
 # also drop "/healthz" and "/products?q=health".
 EXCLUDED_URLS = r"/(health|ready|metrics)(\?.*)?$"
-
-
-class BoundedSpanExporter(SpanExporter):
-    """The SDK's InMemorySpanExporter keeps every span forever; this keeps the newest ``max_spans``.
-
-    A minute of load on the product page makes ~50,000 spans (~100 MB): the
-    kernel must not grow with how long a learner lets the load run.
-    """
-
-    def __init__(self, max_spans: int) -> None:
-        self._spans: collections.deque[ReadableSpan] = collections.deque(maxlen=max_spans)
-        self._lock = threading.Lock()  # spans end on four servers' threads at once
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        with self._lock:
-            self._spans.extend(spans)
-        return SpanExportResult.SUCCESS
-
-    def get_finished_spans(self) -> tuple[ReadableSpan, ...]:
-        with self._lock:
-            return tuple(self._spans)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._spans.clear()
 
 
 class Tracing:
@@ -96,7 +70,9 @@ class Tracing:
         self.sample_ratio = float(sample_ratio)
         self.samplers = dict(samplers or {})
         self.max_spans = max_spans
-        self.exporter = BoundedSpanExporter(max_spans)
+        # The newest max_spans only: a minute of load on the product page makes
+        # ~50,000 spans (~100 MB), and the kernel must not grow with the run.
+        self.exporter = InMemorySpanExporter(max_spans=max_spans)
         self._providers: dict[str, TracerProvider] = {}
 
     def provider(self, service: str) -> TracerProvider:
@@ -182,10 +158,17 @@ class Tracing:
         self.exporter.clear()
 
     def shutdown(self) -> None:
-        """Stop every provider (the lab does this when it stops)."""
+        """Stop every provider (the lab does this when it stops); the spans stay readable."""
+        if not self._providers:
+            return
         for provider in self._providers.values():
-            provider.shutdown()
+            provider.shutdown()  # shuts the exporter down too: it refuses spans from now on
         self._providers.clear()
+        # A lab started again with this Tracing gets new providers: give them an
+        # exporter that takes spans, holding the ones recorded so far.
+        kept = self.exporter.get_finished_spans()
+        self.exporter = InMemorySpanExporter(max_spans=self.max_spans)
+        self.exporter.export(kept)
 
     def __repr__(self) -> str:
         return f"<Tracing sample_ratio={self.sample_ratio} services={sorted(self._providers)}>"

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 from prometheus_client import CollectorRegistry
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -265,3 +266,26 @@ def test_the_span_store_keeps_only_the_newest_spans(no_shared_lab: None) -> None
     assert len(records) == 14
     assert len(trace_ids(records)) == 2
     assert all(r.start >= starts[-2] for r in records)  # nothing from the first three pages
+
+
+def test_the_span_store_is_the_sdks_bounded_in_memory_exporter() -> None:
+    tracing = Tracing(max_spans=3)
+    assert isinstance(tracing.exporter, InMemorySpanExporter)
+    tracer = tracing.tracer("shop")
+    for i in range(5):
+        with tracer.start_as_current_span(f"step {i}"):
+            pass
+    assert [r.name for r in tracing.records(wait_s=0)] == ["step 2", "step 3", "step 4"]  # the newest 3
+    tracing.clear()
+    assert tracing.records(wait_s=0) == []
+
+
+def test_spans_stay_readable_after_shutdown_and_a_restart_keeps_recording() -> None:
+    tracing = Tracing()
+    with tracing.tracer("shop").start_as_current_span("before"):
+        pass
+    tracing.shutdown()  # the SDK's exporter refuses spans once its provider shut down
+    with tracing.tracer("shop").start_as_current_span("after"):
+        pass
+    assert [r.name for r in tracing.records(wait_s=0)] == ["before", "after"]
+    tracing.shutdown()
