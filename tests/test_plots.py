@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import random
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -185,6 +188,19 @@ def test_plot_returns_a_figure_with_title_and_axis_labels(
     assert ax.get_xlabel()
     assert all(a.get_ylabel() for a in figure.axes)
     figure.canvas.draw()  # renders without error
+
+
+def test_the_package_only_re_exports_and_plots_take_data_not_a_lab() -> None:
+    package = Path(plots.__file__)
+    tree = ast.parse(package.read_text())
+    assert not [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    for name in plots.__all__:
+        function = getattr(plots, name)
+        assert function.__module__ != plots.__name__, name  # defined in a topical module
+        annotations = " ".join(str(p.annotation) for p in inspect.signature(function).parameters.values())
+        assert not re.search(r"\bLab\b", annotations), name
+    for module in package.parent.glob("*.py"):
+        assert "from ..lab import" not in module.read_text(), module.name
 
 
 def test_series_counts_names_each_labelling(result: LoadResult) -> None:

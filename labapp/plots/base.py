@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
-from ..lab import FaultWindow
+from ..faults import FaultWindow
 
 __all__ = ["SERVICE_COLOURS", "axes_or_new", "shade_faults"]
 

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..lab import FaultWindow
+from ..faults import FaultWindow
 from ..load import LoadResult
 from .base import axes_or_new, shade_faults
 

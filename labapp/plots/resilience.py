@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from ..lab import FaultWindow
+from ..faults import FaultWindow
 from ..load import LoadResult
 from .base import axes_or_new, shade_faults
 
