@@ -9,8 +9,8 @@ lab.inject("payments", outage())
 import logging
 
 from .config import LabConfig
-from .faults import Fault, Scenario, error_rate, latency, outage
-from .lab import FaultWindow, Lab
+from .faults import Fault, FaultWindow, Scenario, error_rate, latency, outage
+from .lab import Lab
 from .load import LoadResult, Target, checkout, get
 from .observe import PrometheusServer, Scraper, find_prometheus
 from .runner import ServerThread

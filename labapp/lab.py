@@ -12,71 +12,158 @@ notebook cell replaces the lab instead of leaking threads and ports.
 from __future__ import annotations
 
 import atexit
+import itertools
 import threading
 import time
 import weakref
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from .config import LabConfig
-from .faults import Fault, FaultSwitch, Scenario, ScenarioRun
+from .faults import Fault, FaultSwitch, FaultWindow, Scenario, ScenarioRun, fault_windows
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
 from .logs import LogCapture
 from .observe import Watcher, watch
-from .observe.process import ManagedProcess
-
-if TYPE_CHECKING:
-    from .alerts.stack import AlertingStack
+from .periodic import describe_error
+from .ratelimit import shared_storage
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
 from .shop import make_shop_app
 from .telemetry import ShopMetrics
 from .tracing import Tracing
+from .types import Stoppable
 
-__all__ = ["FaultWindow", "Lab"]
+if TYPE_CHECKING:
+    from .alerts.stack import AlertingStack
+
+# FaultWindow lives in labapp.faults; it stays importable from here for older code.
+__all__ = ["Lab"]
 
 _LIVE_LABS: weakref.WeakSet[Lab] = weakref.WeakSet()
 _LIVE_LOCK = threading.Lock()
 
+S = TypeVar("S", bound=Stoppable)
+
+# Keys of what a Lab owns. One key, one thing: owning a new one under a key stops the old.
+_WATCHER = "watcher"  # lab.watch() or lab.alerting(), whichever came last
+_LOGS = "logs"
+_SERVED = "serve:"  # + the name given to lab.serve()
+
 
 @dataclass(frozen=True)
-class FaultWindow:
-    """A stretch of wall-clock time (Unix seconds) during which ``service`` had ``fault``."""
+class _Owned:
+    """One thing a lab owns. ``serves`` others (an extra server, Redis): it stops after the shop."""
 
-    service: str
-    label: str
-    start: float
-    end: float | None  # None: still on
+    thing: Stoppable
+    serves: bool
+
+
+class _Playback:
+    """A :class:`ScenarioRun` as a :class:`Stoppable`: stopping cancels it and heals what it broke."""
+
+    def __init__(self, run: ScenarioRun) -> None:
+        self.run = run
+
+    def stop(self) -> None:
+        self.run.cancel()
+
+    @property
+    def last_error(self) -> BaseException | None:
+        return cast("BaseException | None", getattr(self.run, "last_error", None))
+
+    @property
+    def error_count(self) -> int:
+        return int(getattr(self.run, "error_count", 0))
+
+
+class _Extras(Mapping[str, ServerThread]):
+    """``lab.extras``: the apps served with :meth:`Lab.serve`, by name; a view of what the lab owns."""
+
+    def __init__(self, owned: dict[str, _Owned]) -> None:
+        self._owned = owned
+
+    def __getitem__(self, name: str) -> ServerThread:
+        entry = self._owned.get(_SERVED + name)
+        if entry is None:
+            raise KeyError(name)
+        return cast(ServerThread, entry.thing)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([key.removeprefix(_SERVED) for key in self._owned if key.startswith(_SERVED)])
+
+    def __len__(self) -> int:
+        return sum(1 for key in self._owned if key.startswith(_SERVED))
+
+    def pop(self, name: str) -> ServerThread:
+        """Stop owning the server ``name`` and hand it back (the caller stops it)."""
+        server = self[name]
+        del self._owned[_SERVED + name]
+        return server
 
 
 class Lab:
     """The shop and its dependencies, each served by uvicorn in a daemon thread."""
 
-    def __init__(self, config: LabConfig | None = None, *, tracing: bool | Tracing = False, **overrides: Any) -> None:
+    def __init__(
+        self,
+        config: LabConfig | None = None,
+        *,
+        tracing: bool | Tracing = False,
+        host: str | None = None,
+        shop_port: int | None = None,
+        seed: int | None = None,
+        catalog_timeout_s: float | None = None,
+        recommender_timeout_s: float | None = None,
+        payments_timeout_s: float | None = None,
+        start_timeout_s: float | None = None,
+        allow_remote: bool | None = None,
+        excluded_metric_paths: tuple[str, ...] | None = None,
+        ready_requires: tuple[str, ...] | None = None,
+        recommendations_cache: int | None = None,
+        items_limit: str | None = None,
+        rate_limit_strategy: str | None = None,
+        rate_limit_storage: str | None = None,
+        rate_limit_key: str | None = None,
+        trusted_proxies: tuple[str, ...] | None = None,
+        tier_limits: tuple[tuple[str, str], ...] | None = None,
+        throttle_rate_per_s: float | None = None,
+        throttle_queue: int | None = None,
+        throttle_max_wait_s: float | None = None,
+        payments_breaker_threshold: int | None = None,
+        payments_breaker_recovery_s: float | None = None,
+        payments_retry: str | None = None,
+        payments_retry_attempts: int | None = None,
+    ) -> None:
         """``tracing=True`` traces every request (``lab.tracing`` holds the spans);
-        pass a :class:`~labapp.tracing.Tracing` to choose its sampling."""
+        pass a :class:`~labapp.tracing.Tracing` to choose its sampling.
+
+        Every other keyword is a :class:`~labapp.LabConfig` field (see there what
+        each means); the ones given replace those of ``config``.
+        """
+        given = dict(locals())
         if config is not None and not isinstance(config, LabConfig):
             raise TypeError(f"config must be a LabConfig, got {type(config).__name__}")
         if not isinstance(tracing, (bool, Tracing)):
             raise TypeError(f"tracing must be True, False or a Tracing(...), got {type(tracing).__name__}")
+        overrides = {f.name: given[f.name] for f in fields(LabConfig) if given[f.name] is not None}
         base = config or LabConfig()
-        self.config = LabConfig(**{**vars(base), **overrides}) if overrides else base
+        self.config = replace(base, **overrides) if overrides else base
         # Tracing is opt-in: spans cost CPU, and notebooks 00-04 measure without them.
         self.tracing: Tracing | None = Tracing() if tracing is True else (tracing or None)
         self.switches = {name: FaultSwitch(name, seed=self.config.seed + i) for i, name in enumerate(SERVICE_NAMES)}
         self.metrics: ShopMetrics | None = None
         self.services: dict[str, ServerThread] = {}
         self.shop: ServerThread | None = None
-        self.extras: dict[str, ServerThread] = {}
         self.started_at: float | None = None
-        self._scenarios: list[ScenarioRun] = []
-        self._watchers: list[Watcher | AlertingStack] = []
-        self._log_captures: list[LogCapture] = []
-        self._processes: list[ManagedProcess] = []
+        # Everything else the lab starts (watchers, log captures, scenarios, extra
+        # servers, Redis), oldest first; each stops with the lab.
+        self._owned: dict[str, _Owned] = {}
+        self._ids = itertools.count(1)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -118,37 +205,36 @@ class Lab:
         return self
 
     def stop(self) -> None:
-        """Stop scenarios, watchers and every server. Safe to call twice."""
-        for run in self._scenarios:
-            run.cancel()
-        self._scenarios.clear()
-        for watcher in self._watchers:
-            watcher.stop()
-        self._watchers.clear()
-        for capture in self._log_captures:
-            capture.stop()
-        self._log_captures.clear()
+        """Stop everything the lab owns and every server. Safe to call twice.
+
+        Background work first (scenarios, watchers, log captures), newest first.
+        Then requests held by a latency fault are released, and the shop stops,
+        so requests still inside it finish against live dependencies. Then the
+        rest: extra servers, what they use (Redis), the three services. If
+        something fails to stop, the others still stop and its error is raised.
+        """
+        owned = list(reversed(self._owned.values()))
+        self._owned.clear()
+        errors: list[Exception] = []
+        _stop_all([entry.thing for entry in owned if not entry.serves], errors)
         for switch in self.switches.values():
             switch.released.set()  # requests held by a latency fault finish now
-        for process in self._processes:
-            process.stop()
-        self._processes.clear()
-        # The shop first, so requests still inside it can finish against live
-        # dependencies; then the rest together (each takes ~0.2 s to notice).
         if self.shop is not None:
-            self.shop.stop()
-        servers = [*self.extras.values(), *self.services.values()]
-        for server in servers:
-            server.request_stop()
-        for server in servers:
-            server.stop()
+            _stop_all([self.shop], errors)
+        servers = [*(entry.thing for entry in owned if entry.serves), *self.services.values()]
+        for server in servers:  # all asked at once: each takes ~0.2 s to notice
+            request_stop = getattr(server, "request_stop", None)
+            if request_stop is not None:
+                request_stop()
+        _stop_all(servers, errors)
         self.shop = None
         self.services.clear()
-        self.extras.clear()
         if self.tracing is not None:
             self.tracing.shutdown()
         with _LIVE_LOCK:
             _LIVE_LABS.discard(self)
+        if errors:
+            raise errors[0]
 
     @property
     def running(self) -> bool:
@@ -159,6 +245,22 @@ class Lab:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def owned(self) -> list[Stoppable]:
+        """What the lab started besides its four servers, oldest first: it all stops with the lab."""
+        return [entry.thing for entry in self._owned.values()]
+
+    def _own(self, key: str, thing: S, *, serves: bool = False) -> S:
+        """Own ``thing`` under ``key``, after stopping whatever was owned under it."""
+        self._discard(key)
+        self._owned[key] = _Owned(thing, serves)
+        return thing
+
+    def _discard(self, key: str) -> None:
+        old = self._owned.pop(key, None)
+        if old is not None:
+            old.thing.stop()
 
     # -- addresses ---------------------------------------------------------
 
@@ -177,6 +279,11 @@ class Lab:
         return out
 
     @property
+    def extras(self) -> _Extras:
+        """The apps served with :meth:`serve`, by name."""
+        return _Extras(self._owned)
+
+    @property
     def service_urls(self) -> dict[str, str]:
         """Base URL of each dependency: catalog, recommender, payments."""
         self._require_running()
@@ -190,10 +297,9 @@ class Lab:
         self._require_running()
         if not name.isidentifier():
             raise ValueError(f"name must be a simple identifier like 'seed_app', got {name!r}")
-        if name in self.extras:
-            self.extras.pop(name).stop()
-        self.extras[name] = ServerThread(app, name=name, host=self.config.host).start(self.config.start_timeout_s)
-        return self.extras[name].url
+        self._discard(_SERVED + name)
+        server = ServerThread(app, name=name, host=self.config.host).start(self.config.start_timeout_s)
+        return self._own(_SERVED + name, server, serves=True).url
 
     # -- traffic and watching ----------------------------------------------
 
@@ -215,12 +321,9 @@ class Lab:
         it prints which. Calling it again replaces the previous watcher.
         """
         self._require_running()
-        for old in self._watchers:
-            old.stop()
-        self._watchers.clear()
         targets = {"shop": self.url, **{name: self.extras[name].url for name in extra}}
-        watcher = watch(targets, interval_s=interval_s, prefer=prefer)
-        self._watchers.append(watcher)
+        self._discard(_WATCHER)
+        watcher = self._own(_WATCHER, watch(targets, interval_s=interval_s, prefer=prefer))
         watcher.wait_for_scrapes(2)
         return watcher
 
@@ -237,26 +340,45 @@ class Lab:
         from .alerts.stack import AlertingStack
 
         self._require_running()
-        for old in self._watchers:
-            old.stop()
-        self._watchers.clear()
+        self._discard(_WATCHER)
         stack = AlertingStack(
             {"shop": self.url}, list(rule_files or lab_rule_files()), prefer=prefer, repeat_interval_s=repeat_interval_s
-        ).start()
-        self._watchers.append(stack)
+        )
+        self._own(_WATCHER, stack.start())
         stack.wait_for_scrapes(2)
         return stack
 
-    def capture_logs(self, **options: Any) -> LogCapture:
+    def capture_logs(
+        self,
+        *,
+        max_lines: int = 100_000,
+        sample_ratio: float = 1.0,
+        slow_ms: float = 250.0,
+        redact: bool = True,
+        path: str | Path | None = None,
+        max_bytes: int = 1_000_000,
+        backups: int = 2,
+    ) -> LogCapture:
         """Collect every service's logs as JSON lines until the lab stops.
 
-        Options are those of :class:`labapp.logs.LogCapture` (sample_ratio,
-        path, max_lines, ...). A new capture replaces the previous one.
+        The options are :class:`labapp.logs.LogCapture`'s: keep the newest
+        ``max_lines``; keep ``sample_ratio`` of ordinary requests (and every
+        warning, failure and request slower than ``slow_ms``); ``redact``
+        secrets; also write ``path``, rotated at ``max_bytes`` with ``backups``
+        old files. A new capture replaces the previous one.
         """
         self._require_running()
-        capture = LogCapture(**options).start()
-        self._log_captures = [capture]
-        return capture
+        self._discard(_LOGS)
+        capture = LogCapture(
+            max_lines=max_lines,
+            sample_ratio=sample_ratio,
+            slow_ms=slow_ms,
+            redact=redact,
+            path=path,
+            max_bytes=max_bytes,
+            backups=backups,
+        )
+        return self._own(_LOGS, capture.start())
 
     def shared_limit_storage(self, prefer: str = "auto") -> str:
         """A storage URI for rate limits that several shop replicas share.
@@ -264,26 +386,11 @@ class Lab:
         A real Redis (started on loopback, stopped with the lab) where
         ``redis-server`` is installed; else one in-kernel storage the replicas
         share (``lab-memory://``). It prints which. ``prefer``: "auto", "real"
-        or "embedded".
+        or "embedded". See :func:`labapp.ratelimit.shared_storage`.
         """
-        from .ratelimit import RedisServer, SharedMemoryStorage, find_redis
-
-        if prefer not in ("auto", "real", "embedded"):
-            raise ValueError(f"prefer must be 'auto', 'real' or 'embedded', got {prefer!r}")
         self._require_running()
-        binary = find_redis() if prefer != "embedded" else None
-        if binary is None:
-            if prefer == "real":
-                raise RuntimeError("no redis-server on PATH: install Debian's redis-server, or use prefer='auto'")
-            uri = f"lab-memory://shared-{id(self)}"
-            SharedMemoryStorage.forget(uri)
-            why = "as asked" if prefer == "embedded" else "no redis-server on PATH"
-            print(f"mode: embedded ({why}): the replicas in this kernel share {uri}")
-            return uri
-        server = RedisServer(binary, host=self.config.host).start()
-        self._processes.append(server)
-        print(f"mode: real Redis ({server.version}) at {server.url}")
-        return server.url
+        storage = shared_storage(f"shared-{id(self)}", host=self.config.host, prefer=prefer)
+        return self._own(f"storage:{next(self._ids)}", storage, serves=True).uri
 
     # -- faults ------------------------------------------------------------
 
@@ -303,23 +410,12 @@ class Lab:
         for step in scenario.steps:
             self._switch(step.service)
         run = ScenarioRun(scenario, self.inject, self.heal)
-        self._scenarios.append(run)
+        self._own(f"scenario:{next(self._ids)}", _Playback(run))
         return run
 
     def fault_windows(self, since: float | None = None) -> list[FaultWindow]:
         """Every fault that was on since ``since`` (Unix seconds), for shading plots."""
-        windows: list[FaultWindow] = []
-        for switch in self.switches.values():
-            open_: tuple[float, Fault] | None = None
-            for event in switch.history:
-                if open_ is not None:
-                    windows.append(FaultWindow(switch.service, open_[1].describe(), open_[0], event.at))
-                open_ = (event.at, event.fault) if event.fault else None
-            if open_ is not None:
-                windows.append(FaultWindow(switch.service, open_[1].describe(), open_[0], None))
-        if since is not None:
-            windows = [w for w in windows if w.end is None or w.end >= since]
-        return sorted(windows, key=lambda w: w.start)
+        return fault_windows(self.switches.values(), since)
 
     def faults(self) -> Mapping[str, str]:
         """The current fault of each service, in words."""
@@ -339,7 +435,26 @@ class Lab:
         if not self.running:
             return "<Lab stopped>"
         faults = ", ".join(f"{k}: {v}" for k, v in self.faults().items())
-        return f"<Lab shop={self.url} ({faults})>"
+        return f"<Lab shop={self.url} ({faults}){self._errors()}>"
+
+    def _errors(self) -> str:
+        """What each owned loop last failed with (its ``last_error``), or "" when none did."""
+        found = []
+        for key, entry in self._owned.items():
+            error = getattr(entry.thing, "last_error", None)
+            if error is not None:
+                count = getattr(entry.thing, "error_count", 0)
+                found.append(f"{key}: {describe_error(error)}" + (f" ({count} errors)" if count > 1 else ""))
+        return "; errors: " + ", ".join(found) if found else ""
+
+
+def _stop_all(things: list[Stoppable], errors: list[Exception]) -> None:
+    """Stop each of ``things``; one that raises does not keep the others running."""
+    for thing in things:
+        try:
+            thing.stop()
+        except Exception as exc:
+            errors.append(exc)
 
 
 def _stop_other_labs(keep: Lab) -> None:

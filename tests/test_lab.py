@@ -1,7 +1,9 @@
-"""Lab: building from a config, faults by name, fault windows, extra apps, watchers."""
+"""Lab: building from a config, faults by name, fault windows, extra apps, watchers, what it owns."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from labapp import FaultWindow, Lab, LabConfig, Scraper, error_rate, latency, outage
+import labapp.lab
+from labapp import FaultWindow, Lab, LabConfig, Scenario, Scraper, error_rate, latency, outage
+from labapp.logs import LogCapture
+from labapp.ratelimit import SharedMemoryStorage
 
 # -- without starting anything ---------------------------------------------------
 
@@ -27,6 +32,29 @@ def test_overrides_are_checked() -> None:
         Lab(payments_timeout_s=0)
     with pytest.raises(TypeError):
         Lab(paymnets_timeout_s=0.2)
+
+
+def test_every_config_field_is_a_keyword_of_lab() -> None:
+    # Explicit keywords, so Jupyter's signature help lists them (no **overrides).
+    params = inspect.signature(Lab).parameters
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
+    for field in dataclasses.fields(LabConfig):
+        assert params[field.name].kind is inspect.Parameter.KEYWORD_ONLY, field.name
+        assert params[field.name].default is None, field.name
+        assert params[field.name].annotation == f"{field.type} | None", field.name
+    assert set(params) == {"config", "tracing"} | {f.name for f in dataclasses.fields(LabConfig)}
+
+
+def test_capture_logs_takes_the_options_of_log_capture() -> None:
+    assert inspect.signature(Lab.capture_logs).parameters.keys() - {"self"} == (
+        inspect.signature(LogCapture).parameters.keys()
+    )
+    for name, param in inspect.signature(LogCapture).parameters.items():
+        assert inspect.signature(Lab.capture_logs).parameters[name].default == param.default, name
+
+
+def test_fault_window_still_imports_from_the_lab_module() -> None:
+    assert labapp.lab.FaultWindow is FaultWindow
 
 
 def test_config_must_be_a_labconfig() -> None:
@@ -85,6 +113,62 @@ def test_faults_and_windows_follow_inject_and_heal() -> None:
     assert lab.fault_windows(since=time.time() + 1) == []
 
 
+class Fake:
+    """Something a lab owns: records when it was stopped, can fail to stop, can carry a loop's error."""
+
+    def __init__(self, name: str, log: list[str], *, fails: bool = False) -> None:
+        self.name, self.log, self.fails = name, log, fails
+        self.last_error: BaseException | None = None
+        self.error_count = 0
+
+    def stop(self) -> None:
+        self.log.append(self.name)
+        if self.fails:
+            raise RuntimeError(f"{self.name} would not stop")
+
+
+def test_a_lab_stops_what_it_owns_background_first_then_servers_newest_first() -> None:
+    lab, log = Lab(), []
+    for name, serves in (("redis", True), ("watcher", False), ("replica", True), ("logs", False)):
+        lab._own(name, Fake(name, log), serves=serves)
+    assert [f.name for f in lab.owned] == ["redis", "watcher", "replica", "logs"]  # type: ignore[attr-defined]
+    lab.stop()
+    # Background work newest first; then (after the shop) the servers, newest first: replicas before their Redis.
+    assert log == ["logs", "watcher", "replica", "redis"]
+    assert lab.owned == []
+    lab.stop()  # safe twice: nothing is stopped again
+    assert len(log) == 4
+
+
+def test_owning_again_under_a_key_stops_the_old_one() -> None:
+    lab, log = Lab(), []
+    lab._own("watcher", Fake("first", log))
+    lab._own("watcher", Fake("second", log))
+    assert log == ["first"]
+    assert [f.name for f in lab.owned] == ["second"]  # type: ignore[attr-defined]
+
+
+def test_one_thing_that_fails_to_stop_does_not_keep_the_others_running() -> None:
+    lab, log = Lab(), []
+    lab._own("a", Fake("a", log))
+    lab._own("b", Fake("b", log, fails=True))
+    lab._own("c", Fake("c", log), serves=True)
+    with pytest.raises(RuntimeError, match="b would not stop"):
+        lab.stop()
+    assert log == ["b", "a", "c"]
+    assert lab.owned == []
+
+
+def test_the_repr_shows_what_owned_loops_last_failed_with(lab: Lab) -> None:
+    log: list[str] = []
+    broken = lab._own("watcher", Fake("scraper", log))
+    assert "errors" not in repr(lab)
+    broken.last_error, broken.error_count = ZeroDivisionError("division by zero"), 3
+    assert repr(lab).endswith("; errors: watcher: ZeroDivisionError('division by zero') (3 errors)>")
+    lab._discard("watcher")
+    assert "errors" not in repr(lab)
+
+
 # -- on the shared running lab ------------------------------------------------------
 
 
@@ -119,6 +203,35 @@ def test_serve_runs_another_app_beside_the_shop(lab: Lab, http: httpx.Client) ->
     assert http.get(replaced + "/hello").status_code == 200
     with pytest.raises(ValueError, match="simple identifier"):
         lab.serve(app, "not a name")
+
+
+def test_extras_are_a_view_of_what_the_lab_owns(lab: Lab) -> None:
+    url = lab.serve(FastAPI(), "variant")
+    assert list(lab.extras) == ["variant"] and lab.extras["variant"].url == url
+    assert lab.extras["variant"] in lab.owned
+    server = lab.extras.pop("variant")  # the caller takes it over
+    assert "variant" not in lab.extras and server not in lab.owned and "variant" not in lab.urls
+    server.stop()
+    with pytest.raises(KeyError):
+        lab.extras.pop("variant")
+
+
+def test_the_lab_owns_and_stops_scenarios_captures_and_storage(
+    no_shared_lab: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Lab() as lab:
+        run = lab.play(Scenario().at(0, "catalog", outage(), for_s=60))
+        logs = lab.capture_logs(max_lines=10)
+        uri = lab.shared_limit_storage(prefer="embedded")
+        assert uri.startswith("lab-memory://") and "mode: embedded (as asked)" in capsys.readouterr().out
+        assert [type(t).__name__ for t in lab.owned] == ["_Playback", "LogCapture", "KernelStorage"]
+        assert lab.capture_logs() is not logs and len(lab.owned) == 3  # a new capture replaces the last
+        storage = SharedMemoryStorage(uri)
+        storage.incr("key", 60)
+    assert run.done and not lab.switches["catalog"].fault  # cancelled, and what it broke is healed
+    assert lab.owned == []
+    assert SharedMemoryStorage(uri) is not storage  # forgotten: the next owner starts from zero
+    SharedMemoryStorage.forget(uri)
 
 
 def test_watch_embedded_scrapes_the_shop_and_stops_with_the_lab(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
