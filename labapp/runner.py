@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 from .config import LOOPBACK
 
-__all__ = ["ServerThread", "quiet_server_errors"]
+__all__ = ["ServerThread", "quiet_server_errors", "wait_until_answers"]
 
 
 class ServerThread:

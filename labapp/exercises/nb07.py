@@ -11,7 +11,13 @@ from ..load import LoadResult, run_open_loop
 from ..shop import make_shop_app
 from .feedback import fail, ok
 
-__all__ = ["HEALTHY_RECOMMENDER", "STALLED_RECOMMENDER_S", "check_recommender_timeout"]
+__all__ = [
+    "HEALTHY_RECOMMENDER",
+    "MAX_DEGRADED_WHEN_HEALTHY",
+    "PAGE_BUDGET_S",
+    "STALLED_RECOMMENDER_S",
+    "check_recommender_timeout",
+]
 
 HEALTHY_RECOMMENDER = latency(0.02, jitter_s=0.04)  # 20-60 ms: its normal day
 STALLED_RECOMMENDER_S = 2.0

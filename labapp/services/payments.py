@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from ..faults import FaultSwitch
 from .base import make_service_app
 
-__all__ = ["DECLINED_CARD", "make_payments_app"]
+__all__ = ["Charge", "DECLINED_CARD", "make_payments_app"]
 
 # Like the card networks' test numbers: this one is always declined.
 DECLINED_CARD = "4000000000000002"

@@ -7,8 +7,8 @@ from .requests import RequestMetrics
 
 __all__ = [
     "LATENCY_BUCKETS_S",
-    "OPENMETRICS_ACCEPT",
     "MetricsMiddleware",
+    "OPENMETRICS_ACCEPT",
     "RequestMetrics",
     "ShopMetrics",
     "UNMATCHED_ROUTE",
