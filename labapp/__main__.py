@@ -1,4 +1,8 @@
-"""Command line: ``python -m labapp serve`` puts the shop on a fixed port until Ctrl-C."""
+"""Command line.
+
+    python -m labapp serve [--port 8000]        the shop on a fixed port until Ctrl-C
+    python -m labapp test-rules FILE...         promtool's rule tests, run by the embedded engine
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from .config import LOOPBACK, LabConfig, is_loopback
 from .lab import Lab
@@ -22,8 +27,27 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="allow a non-loopback --host; anyone who can reach it can load the shop",
     )
+    rules = sub.add_parser(
+        "test-rules",
+        help="run promtool rule-test files through the embedded PromQL engine and rule evaluator",
+        description="Like 'promtool test rules FILE...', with the lab's embedded engine. Exit 1 if a case fails.",
+    )
+    rules.add_argument("files", nargs="+", type=Path, metavar="FILE", help="promtool rule-test files (YAML)")
     args = parser.parse_args(argv)
+    if args.command == "test-rules":
+        return _test_rules(args.files)
+    return _serve(parser, args)
 
+
+def _test_rules(files: list[Path]) -> int:
+    from .alerts.ruletest import format_results, run_rule_tests
+
+    results = [run_rule_tests(path) for path in files]
+    format_results(results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not is_loopback(args.host):
         if not args.allow_remote:
             parser.error(f"--host {args.host} is not loopback; add --allow-remote if you mean to expose the shop")

@@ -118,7 +118,10 @@ def _time(t: float | None) -> datetime:
 
 
 def go_value(value: float) -> str:
-    """A float as Go's fmt prints ``{{ $value }}`` (%v): shortest digits, exponent from 1e21 or below 1e-4."""
+    """A float as Prometheus prints ``{{ $value }}``: Go's shortest %g, with an exponent from 1e6 or below 1e-4.
+
+    Checked against promtool: 1e6 prints as 1e+06, 123456.5 as 123456.5, 1e-05 as 1e-05.
+    """
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -130,7 +133,7 @@ def go_value(value: float) -> str:
     digits = "".join(map(str, digit_tuple))
     exponent = len(digits) + exp - 1  # of the first digit
     sign = "-" if value < 0 else ""
-    if exponent < -4 or exponent >= 21:
+    if exponent < -4 or exponent >= 6:
         fraction = f".{digits[1:]}" if len(digits) > 1 else ""
         return f"{sign}{digits[0]}{fraction}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
     if exponent < 0:

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from labapp.alerts import lab_rule_files
 from labapp.alerts.evaluator import AlertEvaluator, AlertRule, RecordingRule, load_rules, parse_duration
 from labapp.observe.promql import evaluate, parse
 from labapp.observe.store import SeriesStore
@@ -113,26 +112,6 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_duration() -> None:
     with pytest.raises(ValueError, match="not a Prometheus duration"):
         parse_duration("5 minutes")
-
-
-def test_lab_rule_file_agrees_with_its_promtool_test() -> None:
-    """data/rules/tests/error_rate_lab_test.yml: 6% from the start is pending at 1 s and firing at 11 s."""
-    store = SeriesStore()
-    for t in range(40):
-        store.add(
-            float(t),
-            [
-                ("shop_http_requests_total", {"status": "200"}, 94.0 * t),
-                ("shop_http_requests_total", {"status": "500"}, 6.0 * t),
-            ],
-            {"job": "shop"},
-        )
-    evaluator = AlertEvaluator(store, load_rules(*lab_rule_files()))
-    events = run(evaluator, 40)
-    assert events == [(1.0, "pending"), (11.0, "firing")]
-    (alert,) = evaluator.alerts()
-    assert alert["labels"] == {"alertname": "ShopHighErrorRateLab", "job": "shop", "severity": "page"}
-    assert alert["annotations"]["description"].startswith("6% of requests to job shop")
 
 
 def test_alerts_series_follows_the_state_and_goes_stale() -> None:

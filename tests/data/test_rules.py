@@ -1,13 +1,17 @@
 """The alert rules in data/rules: valid (promtool check rules), proven on simulated
-time (promtool test rules), and those tests able to fail (a mutated rule breaks them).
+time by two engines, and those tests able to fail (a mutated rule or expectation breaks them).
 
-Every promtool test is skipped, with the reason, where promtool is not on PATH.
+One spec, two engines: every test file under data/rules/tests/ runs through
+``promtool test rules`` (the real Prometheus engine) and through
+``python -m labapp test-rules`` (the embedded one learners without the binary
+use). The promtool runs are skipped, with the reason, where promtool is not on PATH.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +60,10 @@ def test_the_rule_files_are_found() -> None:
     assert [_id(p) for p in rule_files()] == ["error_rate.yml", "slo.yml"]
     assert [_id(p) for p in lab_rule_files()] == ["lab/error_rate_lab.yml"]
     assert [_id(p) for p in rule_test_files()] == [
+        "tests/engine_edges_test.yml",
         "tests/error_rate_lab_test.yml",
         "tests/error_rate_test.yml",
+        "tests/notebook_queries_test.yml",
         "tests/slo_test.yml",
         "tests/slo_ticket_test.yml",
     ]
@@ -100,13 +106,28 @@ def test_promtool_check_rules(rule_file: Path) -> None:
     assert "SUCCESS" in result.stdout, _output(result)
 
 
-@pytest.mark.prometheus
-@needs_promtool
+ENGINES = [
+    pytest.param("promtool", marks=[pytest.mark.prometheus, needs_promtool]),
+    pytest.param("embedded"),
+]
+
+
+def run_rule_tests_with(engine: str, files: list[Path]) -> tuple[int, str]:
+    """Run rule-test files through ``engine``: (exit status, everything it printed)."""
+    if engine == "promtool":
+        result = run_promtool_tests(files)
+    else:
+        command = [sys.executable, "-m", "labapp", "test-rules", *map(str, files)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    return result.returncode, _output(result)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("test_file", rule_test_files(), ids=_id)
-def test_promtool_test_rules(test_file: Path) -> None:
-    result = run_promtool_tests([test_file])
-    assert result.returncode == 0, _output(result)
-    assert "SUCCESS" in result.stdout, _output(result)
+def test_rule_tests_pass(engine: str, test_file: Path) -> None:
+    status, output = run_rule_tests_with(engine, [test_file])
+    assert status == 0, output
+    assert "SUCCESS" in output, output
 
 
 # --- the promtool tests can fail: a mutated rule must break them --------------------
@@ -143,11 +164,10 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.prometheus
-@needs_promtool
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("rule_file", "test_file", "old", "new", "alertname"), MUTATIONS)
-def test_promtool_tests_fail_when_the_rule_changes(
-    tmp_path: Path, rule_file: str, test_file: str, old: str, new: str, alertname: str
+def test_rule_tests_fail_when_the_rule_changes(
+    tmp_path: Path, engine: str, rule_file: str, test_file: str, old: str, new: str, alertname: str
 ) -> None:
     copy = tmp_path / "rules"
     shutil.copytree(RULES_DIR, copy)
@@ -156,11 +176,46 @@ def test_promtool_tests_fail_when_the_rule_changes(
     assert old in text, f"mutation {old!r} not found in {rule_file}: the test would prove nothing"
     target.write_text(text.replace(old, new))
 
-    result = run_promtool_tests([copy / test_file])
+    status, output = run_rule_tests_with(engine, [copy / test_file])
 
-    assert result.returncode != 0, "promtool tests still pass with the rule changed: they are vacuous\n" + _output(
-        result
-    )
+    assert status != 0, "the rule tests still pass with the rule changed: they are vacuous\n" + output
     # A failed assertion about this alert, not a file that failed to load.
-    assert "FAILED" in result.stderr, _output(result)
-    assert f"alertname: {alertname}," in result.stderr, _output(result)
+    assert "FAILED" in output, output
+    assert f"alertname: {alertname}," in output, output
+
+
+# (test file, an expected value in it, a wrong one, the case the failure must name)
+WRONG_EXPECTATIONS = [
+    pytest.param(
+        "tests/error_rate_lab_test.yml",
+        "            value: 5.4\n",
+        "            value: 5.5\n",
+        "round(100 * job:shop_http_request_errors:ratio_rate10s, 0.001)",
+        id="lab-ratio",
+    ),
+    pytest.param(
+        "tests/notebook_queries_test.yml",
+        "            value: 0.40625\n",
+        "            value: 0.4\n",
+        "histogram_quantile(0.95,",
+        id="notebook-p95",
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("test_file", "old", "new", "case"), WRONG_EXPECTATIONS)
+def test_rule_tests_fail_naming_the_case_when_an_expected_value_changes(
+    tmp_path: Path, engine: str, test_file: str, old: str, new: str, case: str
+) -> None:
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, copy)
+    target = copy / test_file
+    text = target.read_text()
+    assert text.count(old) == 1, f"{old!r} should occur once in {test_file}"
+    target.write_text(text.replace(old, new))
+
+    status, output = run_rule_tests_with(engine, [target])
+
+    assert status == 1, output
+    assert "FAILED" in output and case in output, output
