@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from ..observe.promql import PromQLError, evaluate, parse, parse_duration, parse_series
+from ..observe.promql import PromQLError, evaluate, format_duration, parse, parse_duration, parse_series
 from ..observe.store import STALE, Labels, SeriesStore
 from .evaluator import AlertEvaluator, RuleEvaluationError, go_value, load_rules
 
@@ -98,20 +98,6 @@ def expand_values(text: str) -> list[float | None]:
     return out
 
 
-def _duration_text(seconds: float) -> str:
-    """Seconds as promtool prints a duration: 1m30s, 10s, 0s."""
-    if seconds == 0:
-        return "0s"
-    parts, rest = [], seconds
-    for unit, size in (("h", 3600), ("m", 60)):
-        if rest >= size:
-            parts.append(f"{int(rest // size)}{unit}")
-            rest %= size
-    if rest:
-        parts.append(f"{rest:g}s")
-    return "".join(parts)
-
-
 def _sample_text(labels: Mapping[str, str], value: float) -> str:
     name = labels.get("__name__", "")
     rest = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k != "__name__")
@@ -141,7 +127,7 @@ def _load_store(group: Mapping[str, Any], interval_s: float) -> SeriesStore:
 
 def _promql_case(store: SeriesStore, case: Mapping[str, Any], group_name: str) -> RuleTestFailure | None:
     expr, at = str(case["expr"]), parse_duration(case.get("eval_time", 0))
-    where = (group_name, f"expr: {expr!r}", _duration_text(at))
+    where = (group_name, f"expr: {expr!r}", format_duration(at))
     try:
         value = evaluate(parse(expr), store, at)
     except PromQLError as exc:
@@ -194,7 +180,7 @@ def _run_group(
         try:
             evaluator.evaluate(ts)
         except RuleEvaluationError as exc:
-            result.errors.append(f"    rule evaluation failed at {_duration_text(ts)}: {exc}")
+            result.errors.append(f"    rule evaluation failed at {format_duration(ts)}: {exc}")
             return
         # promtool checks an alert case at the evaluation with ts <= eval_time < ts + interval.
         while pending and pending[0][0] < ts + eval_interval_s:
@@ -202,7 +188,7 @@ def _run_group(
             case = alert_cases[index]
             alertname = str(case.get("alertname", ""))
             if not alertname:
-                result.errors.append(f"an alert_rule_test case at {_duration_text(at)} has no alertname")
+                result.errors.append(f"an alert_rule_test case at {format_duration(at)} has no alertname")
                 continue
             got = sorted(
                 (tuple(sorted(a["labels"].items())), tuple(sorted(a["annotations"].items())))
@@ -212,7 +198,7 @@ def _run_group(
             if got != expected:
                 result.failures.append(
                     RuleTestFailure(
-                        name, f"alertname: {alertname}", _duration_text(at), _alerts_text(expected), _alerts_text(got)
+                        name, f"alertname: {alertname}", format_duration(at), _alerts_text(expected), _alerts_text(got)
                     )
                 )
     for case in promql_cases:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .process import ManagedProcess, find_binary
+from .promql import format_duration
 
 __all__ = ["AlertmanagerServer", "find_alertmanager", "go_duration"]
 
@@ -37,17 +38,16 @@ def find_alertmanager() -> str | None:
 
 
 def go_duration(seconds: float) -> str:
-    """A duration Alertmanager and Prometheus accept: "2s", "500ms" (never "0.5s").
+    """A duration Alertmanager and Prometheus accept: "2s", "500ms", "4m" (never "0.5s").
 
-    Their config durations are integers with a unit, so sub-second values are
-    written in milliseconds.
+    Their config durations are whole numbers with units, so sub-second values
+    are written in milliseconds (see :func:`labapp.observe.promql.format_duration`).
     """
     if seconds < 0:
         raise ValueError(f"a duration cannot be negative, got {seconds}")
-    ms = round(seconds * 1000)
-    if ms == 0 and seconds > 0:
+    if round(seconds * 1000) == 0 and seconds > 0:
         raise ValueError(f"{seconds} s is below a millisecond: too short for Alertmanager")
-    return f"{ms // 1000}s" if ms % 1000 == 0 else f"{ms}ms"
+    return format_duration(seconds)
 
 
 class AlertmanagerServer(ManagedProcess):

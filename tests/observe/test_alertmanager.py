@@ -17,6 +17,7 @@ import pytest
 from labapp.alerts.receiver import WebhookReceiver
 from labapp.observe.alertmanager import AlertmanagerServer, find_alertmanager, go_duration
 from labapp.observe.prometheus import PrometheusServer, find_prometheus
+from labapp.observe.promql import parse_duration
 
 needs_alertmanager = pytest.mark.skipif(
     find_alertmanager() is None,
@@ -70,9 +71,12 @@ def _listening(pid: int) -> list[str]:
 # -- no binary needed -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(1, "1s"), (0.5, "500ms"), (2.25, "2250ms"), (0, "0s"), (240, "240s")])
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(1, "1s"), (0.5, "500ms"), (2.25, "2s250ms"), (0, "0s"), (240, "4m"), (5400, "1h30m")]
+)
 def test_go_duration_never_writes_fractions(seconds: float, text: str) -> None:
     assert go_duration(seconds) == text
+    assert parse_duration(text) == seconds  # Prometheus' own syntax: it reads back
 
 
 def test_go_duration_rejects_what_alertmanager_would() -> None:

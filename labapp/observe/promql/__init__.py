@@ -24,7 +24,7 @@ test files through this engine, so both engines answer to the same files.
 """
 
 from .engine import LOOKBACK_S, Value, Vector, evaluate
-from .parser import PromQLError, parse, parse_duration, parse_series, unquote
+from .parser import PromQLError, format_duration, parse, parse_duration, parse_series, unquote
 from .syntax import Expr
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Value",
     "Vector",
     "evaluate",
+    "format_duration",
     "parse",
     "parse_duration",
     "parse_series",

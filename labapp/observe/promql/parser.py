@@ -6,6 +6,7 @@ so a learner knows the query is fine PromQL that only a real Prometheus runs.
 
 from __future__ import annotations
 
+import math
 import re
 
 from .syntax import (
@@ -24,7 +25,7 @@ from .syntax import (
     VectorSelector,
 )
 
-__all__ = ["PromQLError", "parse", "parse_duration", "parse_series", "unquote"]
+__all__ = ["PromQLError", "format_duration", "parse", "parse_duration", "parse_series", "unquote"]
 
 
 class PromQLError(ValueError):
@@ -77,6 +78,25 @@ def parse_duration(text: str | int | float) -> float:
     if not text.strip() or match is None:
         raise ValueError(f"not a Prometheus duration: {text!r} (examples: 10s, 5m, 1h30m, 500ms)")
     return sum(int(n) * _DURATION_UNITS[u] for n, u in zip(match.groups(), _DURATION_ORDER, strict=True) if n)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds in Prometheus' duration syntax, as Prometheus prints one: 90 -> '1m30s', 0.5 -> '500ms'.
+
+    Whole milliseconds, largest unit first; ``parse_duration`` reads it back.
+    """
+    if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
+        raise ValueError(f"a duration is a finite number of seconds >= 0, got {seconds}")
+    ms = round(seconds * 1000)
+    if ms == 0:
+        return "0s"
+    parts = []
+    for unit in _DURATION_ORDER:
+        size = round(_DURATION_UNITS[unit] * 1000)
+        if ms >= size:
+            parts.append(f"{ms // size}{unit}")
+            ms %= size
+    return "".join(parts)
 
 
 def unquote(token: str) -> str:
