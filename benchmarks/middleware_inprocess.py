@@ -17,8 +17,8 @@ only; in a server, extra allocations also cost collections.
 from __future__ import annotations
 
 import argparse
-import gc
 import asyncio
+import gc
 import random
 import statistics
 import sys
@@ -86,11 +86,10 @@ def main() -> int:
     if "bare" not in variants:
         variants.insert(0, "bare")
     results = asyncio.run(run(variants, args.requests, args.rounds))
-    bare = statistics.median(results["bare"])
     print(f"{args.rounds} interleaved rounds x {args.requests} requests, median per request")
     print("| variant | µs/request | extra µs over bare (median of per-round differences) | bare/variant (median per round) |")
     print("|---|---|---|---|")
-    pairs = list(zip(*(results[v] for v in variants)))
+    pairs = list(zip(*(results[v] for v in variants), strict=True))
     for j, v in enumerate(variants):
         med = statistics.median(results[v])
         diff = statistics.median(p[j] - p[0] for p in pairs)

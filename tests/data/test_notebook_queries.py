@@ -31,7 +31,7 @@ def _string_of(node: ast.expr, names: dict[str, str]) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
-        return "".join(v.value if isinstance(v, ast.Constant) else WILDCARD for v in node.values)
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else WILDCARD for v in node.values)
     if isinstance(node, ast.Name):
         return names.get(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):

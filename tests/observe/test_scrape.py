@@ -131,10 +131,10 @@ def test_series_that_vanish_or_fail_to_scrape_go_stale_at_once() -> None:
 
     from labapp.runner import ServerThread
 
-    page = {"text": "a_total 1\nb_total 2\n", "status": 200}
+    page: dict[str, str | int] = {"text": "a_total 1\nb_total 2\n", "status": 200}
 
     async def metrics(request: object) -> PlainTextResponse:
-        return PlainTextResponse(page["text"], status_code=int(page["status"]))
+        return PlainTextResponse(str(page["text"]), status_code=int(page["status"]))
 
     server = ServerThread(Starlette(routes=[Route("/metrics", metrics)]), name="fake_target").start(10)
     now = {"t": 1_000.0}
