@@ -347,7 +347,11 @@ class AlertEvaluator:
     @property
     def last_error(self) -> BaseException | None:
         """What the last failed round raised (None if no round failed)."""
-        return self._ticker.last_error if hasattr(self._ticker, "last_error") else None
+        return self._ticker.last_error
+
+    @property
+    def error_count(self) -> int:
+        return self._ticker.error_count
 
     def start(self) -> AlertEvaluator:
         self._ticker.start()
@@ -357,8 +361,8 @@ class AlertEvaluator:
         self._ticker.stop()
 
     def __repr__(self) -> str:
-        errors = f"; failing: {', '.join(sorted(self.rule_errors))}" if self.rule_errors else ""
+        failing = f"; failing now: {', '.join(sorted(self.rule_errors))}" if self.rule_errors else ""
         return (
             f"<AlertEvaluator embedded: {len(self.recording_rules)} recording, {len(self.alert_rules)} alerting rules "
-            f"every {self.interval_s:g} s; {len(self._active)} active{errors}>"
+            f"every {self.interval_s:g} s; {len(self._active)} active{failing}{self._ticker.error_note()}>"
         )

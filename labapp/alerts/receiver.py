@@ -183,6 +183,9 @@ class WebhookReceiver:
         self._changed = threading.Condition()
         self.app = make_receiver_app(self._record, self.notifications)
         self._server: ServerThread | None = None
+        # Who sends to this receiver may know why nothing arrived (a rule that fails to
+        # evaluate): a timeout in wait_for() then says so. The alerting stack sets it.
+        self.diagnose: Callable[[], str] | None = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -292,9 +295,10 @@ class WebhookReceiver:
         )
         last = "; last: " + format_notification(seen[-1].payload) if seen else ""
         hint = "" if seen else f" Is Alertmanager's webhook URL {self._webhook_url()}?"
+        upstream = self.diagnose() if self.diagnose is not None else ""
         raise TimeoutError(
             f"no notification matching {wanted or 'anything'} within {timeout_s:g} s "
-            f"({len(seen)} received{last}).{hint}"
+            f"({len(seen)} received{last}).{hint}{' ' + upstream if upstream else ''}"
         )
 
     def _webhook_url(self) -> str:

@@ -52,6 +52,7 @@ class AlertingStack:
         self.group_interval_s = group_interval_s
         self.repeat_interval_s = repeat_interval_s
         self.receiver = WebhookReceiver()
+        self.receiver.diagnose = self._diagnose
         self.prometheus: PrometheusServer | None = None
         self.alertmanager: AlertmanagerServer | None = None
         self.scraper: Scraper | None = None
@@ -151,5 +152,24 @@ class AlertingStack:
             return self.evaluator.alerts()
         raise RuntimeError("the alerting stack is not running: call start() first")
 
+    def _diagnose(self) -> str:
+        """Why notifications may not be arriving, for the receiver's timeout message."""
+        if self.evaluator is not None and self.evaluator.rule_errors:
+            failing = "; ".join(f"{name}: {error}" for name, error in sorted(self.evaluator.rule_errors.items()))
+            return f"The embedded rule evaluator cannot evaluate: {failing}."
+        error = self.last_error
+        return f"The embedded watcher last failed with {error!r}." if error is not None else ""
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """What the embedded scraper or rule evaluator last failed with (None in real mode, or if none failed)."""
+        for part in (self.evaluator, self.scraper):
+            if part is not None and part.last_error is not None:
+                return part.last_error
+        return None
+
     def __repr__(self) -> str:
-        return f"<AlertingStack {self.mode}: rules {[p.name for p in self.rule_files]}, receiver {self.receiver!r}>"
+        parts = [repr(p) for p in (self.evaluator, self.scraper) if p is not None and p.last_error is not None]
+        failing = f"; {'; '.join(parts)}" if parts else ""
+        rules = [p.name for p in self.rule_files]
+        return f"<AlertingStack {self.mode}: rules {rules}, receiver {self.receiver!r}{failing}>"

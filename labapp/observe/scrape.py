@@ -83,6 +83,15 @@ class Scraper:
     def running(self) -> bool:
         return self._ticker.running
 
+    @property
+    def last_error(self) -> BaseException | None:
+        """What the scraper's last failed round raised (a target that is down is not an error: see ``errors``)."""
+        return self._ticker.last_error
+
+    @property
+    def error_count(self) -> int:
+        return self._ticker.error_count
+
     def start(self) -> Scraper:
         self._ticker.start()
         return self
@@ -99,9 +108,11 @@ class Scraper:
         deadline = time.monotonic() + timeout_s
         while self.scrapes < target:
             if time.monotonic() > deadline:
-                last = getattr(self._ticker, "last_error", None)
-                why = f"; its last round failed with {last!r}" if last is not None else ""
-                raise TimeoutError(f"only {self.scrapes} scrapes after {timeout_s} s; is the scraper running?{why}")
+                failed = f"; last scrape error: {self.errors[-1]}" if self.errors else ""
+                raise TimeoutError(
+                    f"only {self.scrapes} scrapes after {timeout_s} s; is the scraper running?"
+                    f"{self._ticker.error_note()}{failed}"
+                )
             time.sleep(0.02)
 
     def query(self, promql: str, at: float | None = None) -> pd.DataFrame:
@@ -128,7 +139,11 @@ class Scraper:
         return result_frame(rows, promql)
 
     def __repr__(self) -> str:
-        return f"<Scraper embedded, {len(self.targets)} targets every {self.interval_s:g} s, {self.scrapes} scrapes>"
+        failing = f", {len(self.errors)} failed scrapes, last: {self.errors[-1]}" if self.errors else ""
+        return (
+            f"<Scraper embedded, {len(self.targets)} targets every {self.interval_s:g} s, {self.scrapes} scrapes"
+            f"{failing}{self._ticker.error_note()}>"
+        )
 
 
 def _check_range(start: float, end: float, step_s: float) -> None:

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from labapp.alerts.evaluator import AlertEvaluator, AlertRule, RecordingRule, load_rules, parse_duration
+from labapp.alerts.evaluator import (
+    AlertEvaluator,
+    AlertRule,
+    RecordingRule,
+    RuleEvaluationError,
+    load_rules,
+    parse_duration,
+)
 from labapp.observe.promql import evaluate, parse
 from labapp.observe.store import SeriesStore
 
@@ -122,3 +129,16 @@ def test_alerts_series_follows_the_state_and_goes_stale() -> None:
         vector = evaluate(parse('ALERTS{alertname="HighErrorRate"}'), evaluator.store, float(t))
         states[t] = sorted(dict(k)["alertstate"] for k in vector)
     assert states == {15: [], 26: ["pending"], 40: ["firing"], 80: []}
+
+
+def test_a_rule_that_fails_at_evaluation_is_loud_and_the_others_still_run() -> None:
+    # Two series with the same labels under different names: a '/' between them has no
+    # one-to-one match, which only shows when the rule is evaluated, not when it is parsed.
+    store = traffic({range(0, 30): 0.5})
+    store.add(29.0, [("a_total", {"x": "1"}, 1.0), ("b_total", {"x": "1"}, 1.0)], {})
+    broken = AlertRule("Broken", 'a_total / {x="1"} > 0', 0)
+    evaluator = AlertEvaluator(store, ([], [broken, rule(for_s=0)]))
+    with pytest.raises(RuleEvaluationError, match=r"rule Broken failed at 29\.000: .*aggregate first"):
+        evaluator.evaluate(29.0)
+    assert {e.alertname for e in evaluator.events} == {"HighErrorRate"}  # the good rule still went on
+    assert "failing now: Broken" in repr(evaluator)

@@ -44,7 +44,7 @@ def test_outage_fires_and_healing_resolves(lab: Lab, tmp_path: Path, mode: str) 
         assert stack.mode == mode
         stack.wait_for_scrapes(1)
         lab.inject("catalog", outage())
-        run = lab.load(rate=20, duration_s=30, progress=False, background=True)
+        run = lab.start_load(rate=20, duration_s=30)
         fired = stack.receiver.wait_for(alertname="ShopErrors", status="firing", timeout_s=25)
         assert any(a["labels"]["alertname"] == "ShopErrors" and a["state"] == "firing" for a in stack.alerts())
         lab.heal()
@@ -62,3 +62,19 @@ def test_bad_arguments(lab: Lab) -> None:
         AlertingStack({"shop": lab.url}, ["x.yml"], prefer="grafana")
     with pytest.raises(ValueError, match="rule file"):
         AlertingStack({"shop": lab.url}, [])
+
+
+def test_a_rule_failing_at_evaluation_is_named_when_nothing_arrives(lab: Lab, tmp_path: Path) -> None:
+    # It parses, but {job="shop"} holds up and the shop's unlabelled gauges: series with the same
+    # labels on the right of '/', which no one-to-one match allows. Only evaluation finds that.
+    rules = tmp_path / "rules.yml"
+    rules.write_text(RULE.replace('sum(rate(shop_http_requests_total{status=~"5.."}[3s]))', 'up / {job="shop"}'))
+    stack = AlertingStack({"shop": lab.url}, [rules], prefer="embedded").start(quiet=True)
+    try:
+        stack.wait_for_scrapes(2)
+        with pytest.raises(TimeoutError, match=r"cannot evaluate: ShopErrors: .*aggregate first"):
+            stack.receiver.wait_for(alertname="ShopErrors", timeout_s=1.5)
+        assert "ShopErrors" in repr(stack)
+        assert stack.last_error is not None
+    finally:
+        stack.stop()
