@@ -19,14 +19,15 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from .config import LabConfig
 from .faults import Fault, FaultSwitch, FaultWindow, Scenario, ScenarioRun, fault_windows
-from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop
+from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop, start_open_loop
+from .load.generator import MAX_REQUESTS, Targets
 from .logs import LogCapture
 from .observe import Watcher, watch
 from .periodic import describe_error
@@ -303,16 +304,96 @@ class Lab:
 
     # -- traffic and watching ----------------------------------------------
 
-    def load(self, rate: float, duration_s: float, **options: Any) -> LoadResult | LoadRun:
-        """Open-loop load on the shop: ``rate`` requests/s for ``duration_s`` s.
+    def load(
+        self,
+        rate: float,
+        duration_s: float,
+        *,
+        targets: Targets = "/products/{id}",
+        clients: int = 1,
+        concurrency: int = 64,
+        arrival: str = "uniform",
+        timeout_s: float = 5.0,
+        progress: bool = True,
+    ) -> LoadResult:
+        """Open-loop load on the shop: ``rate`` requests/s for ``duration_s`` s; returns when it ends.
 
-        Options are those of :func:`labapp.load.run_open_loop` (targets, clients, ...).
+        ``targets``: a path, a list of paths/Targets, or a {target: weight} mix;
+        ``clients``: distinct client identities; ``concurrency``: most requests
+        in flight; ``arrival``: "uniform" or "poisson"; ``timeout_s`` per request.
+        See :func:`labapp.load.run_open_loop`. To keep working while it runs,
+        use :meth:`start_load`.
         """
-        return run_open_loop(self.url, rate=rate, duration_s=duration_s, seed=self.config.seed, **options)
+        return run_open_loop(
+            self.url,
+            rate=rate,
+            duration_s=duration_s,
+            targets=targets,
+            clients=clients,
+            concurrency=concurrency,
+            arrival=arrival,
+            timeout_s=timeout_s,
+            seed=self.config.seed,
+            progress=progress,
+        )
 
-    def load_closed(self, users: int, duration_s: float, **options: Any) -> LoadResult | LoadRun:
-        """Closed-loop load: ``users`` each send, wait, send again. See :func:`run_closed_loop`."""
-        return run_closed_loop(self.url, users=users, duration_s=duration_s, seed=self.config.seed, **options)
+    def start_load(
+        self,
+        rate: float,
+        duration_s: float,
+        *,
+        targets: Targets = "/products/{id}",
+        clients: int = 1,
+        concurrency: int = 64,
+        arrival: str = "uniform",
+        timeout_s: float = 5.0,
+    ) -> LoadRun:
+        """:meth:`load` in the background: returns a :class:`~labapp.load.LoadRun` at once.
+
+        ``run.wait()`` returns the :class:`LoadResult` (or raises what the run
+        failed with); ``run.cancel()`` stops it early.
+        """
+        return start_open_loop(
+            self.url,
+            rate=rate,
+            duration_s=duration_s,
+            targets=targets,
+            clients=clients,
+            concurrency=concurrency,
+            arrival=arrival,
+            timeout_s=timeout_s,
+            seed=self.config.seed,
+        )
+
+    def load_closed(
+        self,
+        users: int,
+        duration_s: float,
+        *,
+        targets: Targets = "/products/{id}",
+        clients: int | None = None,
+        think_s: float = 0.0,
+        max_requests: int = MAX_REQUESTS,
+        timeout_s: float = 5.0,
+        progress: bool = True,
+    ) -> LoadResult:
+        """Closed-loop load: ``users`` each send, wait for the answer, think ``think_s``, send again.
+
+        Returns when ``duration_s`` has passed (or after ``max_requests``).
+        ``clients`` defaults to one identity per user. See :func:`labapp.load.run_closed_loop`.
+        """
+        return run_closed_loop(
+            self.url,
+            users=users,
+            duration_s=duration_s,
+            targets=targets,
+            clients=clients,
+            think_s=think_s,
+            max_requests=max_requests,
+            timeout_s=timeout_s,
+            seed=self.config.seed,
+            progress=progress,
+        )
 
     def watch(self, prefer: str = "auto", interval_s: float = 1.0, extra: tuple[str, ...] = ()) -> Watcher:
         """Scrape the shop (and ``extra`` apps served with :meth:`serve`) until the lab stops.

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import httpx
 import pandas as pd
 
+from ..aio import run_sync
+
 __all__ = ["Attempt", "retrying_client", "send_bursts"]
 
 
@@ -62,12 +64,9 @@ def send_bursts(
                 await asyncio.gather(*(one() for _ in range(count)))
         return attempts
 
-    # In a thread of its own: Jupyter's kernel already runs an event loop, where asyncio.run fails.
-    box: dict[str, list[Attempt]] = {}
-    thread = threading.Thread(target=lambda: box.update(out=asyncio.run(run())), name="lab-bursts")
-    thread.start()
-    thread.join()
-    return _frame(box["out"])
+    # On a loop of its own: Jupyter's kernel already runs an event loop, where asyncio.run fails.
+    # A failure (a refused connection, a bad URL) is raised here, as itself.
+    return _frame(run_sync(run, name="lab-bursts"))
 
 
 def retrying_client(

@@ -5,8 +5,10 @@ is keeping up. Each request has a *scheduled* send time, and its latency counts
 from then, so a slow server that delays later sends cannot hide that delay
 (the mistake called coordinated omission).
 
-The generator runs its own event loop in a thread, so it works from a notebook
-cell where Jupyter's loop is already running (``asyncio.run`` would fail).
+The generator runs its own event loop in a thread (:func:`labapp.aio.run_sync`),
+so it works from a notebook cell where Jupyter's loop is already running
+(``asyncio.run`` would fail there). ``run_*`` functions block and return a
+:class:`LoadResult`; ``start_*`` functions return a :class:`LoadRun` at once.
 Every worker coroutine owns its HTTP clients: one ``httpx.AsyncClient`` shared
 by many coroutines gets slower as concurrency rises (encode/httpx#3215).
 """
@@ -15,22 +17,37 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import random
 import ssl
 import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
 import httpx
 from tqdm import tqdm
 
+from ..aio import run_sync
+from ..periodic import describe_error
 from .result import LoadResult, Record
 from .targets import Target, TargetMix
 
-__all__ = ["LoadRun", "MAX_DURATION_S", "MAX_RATE", "MAX_REQUESTS", "run_closed_loop", "run_open_loop"]
+__all__ = [
+    "LoadRun",
+    "MAX_DURATION_S",
+    "MAX_RATE",
+    "MAX_REQUESTS",
+    "run_closed_loop",
+    "run_open_loop",
+    "start_closed_loop",
+    "start_open_loop",
+]
+
+logger = logging.getLogger(__name__)
 
 MAX_DURATION_S = 600.0
 MAX_RATE = 5000.0
@@ -52,9 +69,12 @@ def run_open_loop(
     timeout_s: float = 5.0,
     seed: int = 0,
     progress: bool = True,
-    background: bool = False,
-) -> LoadResult | LoadRun:
+) -> LoadResult:
     """Send ``rate`` requests per second for ``duration_s`` seconds, whatever the server does.
+
+    Blocks until the run ends and returns its :class:`LoadResult`; interrupting
+    (Ctrl-C, or the kernel's stop button) stops the sends. To keep working
+    while it runs, use :func:`start_open_loop`.
 
     Args:
         targets: a path, a list of paths/Targets, or a {target: weight} mix.
@@ -65,8 +85,83 @@ def run_open_loop(
         concurrency: most requests in flight at once; when all are busy, sends
             fall behind schedule and that lag is counted in the latency.
         arrival: "uniform" (evenly spaced) or "poisson" (random gaps, like real users).
-        background: return a :class:`LoadRun` at once instead of blocking.
     """
+    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed)
+    return _in_foreground(plan, progress)
+
+
+def start_open_loop(
+    base_url: str,
+    *,
+    rate: float,
+    duration_s: float,
+    targets: Targets = "/products/{id}",
+    clients: int = 1,
+    concurrency: int = 64,
+    arrival: str = "uniform",
+    timeout_s: float = 5.0,
+    seed: int = 0,
+) -> LoadRun:
+    """:func:`run_open_loop` in the background: returns a :class:`LoadRun` at once.
+
+    ``run.wait()`` returns its :class:`LoadResult`; ``run.cancel()`` stops it early.
+    """
+    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed)
+    return LoadRun(plan, background=True)
+
+
+def run_closed_loop(
+    base_url: str,
+    *,
+    users: int,
+    duration_s: float,
+    targets: Targets = "/products/{id}",
+    clients: int | None = None,
+    think_s: float = 0.0,
+    max_requests: int = MAX_REQUESTS,
+    timeout_s: float = 5.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> LoadResult:
+    """``users`` loop send → wait for the answer → think → send, for ``duration_s`` seconds.
+
+    The arrival rate is whatever the server allows: when it slows, users send
+    less. That is a benchmark's view, not a busy site's (use :func:`run_open_loop`).
+    ``clients`` defaults to one identity per user. Blocks until the run ends;
+    :func:`start_closed_loop` runs it in the background.
+    """
+    plan = _closed_plan(base_url, users, duration_s, targets, clients, think_s, max_requests, timeout_s, seed)
+    return _in_foreground(plan, progress)
+
+
+def start_closed_loop(
+    base_url: str,
+    *,
+    users: int,
+    duration_s: float,
+    targets: Targets = "/products/{id}",
+    clients: int | None = None,
+    think_s: float = 0.0,
+    max_requests: int = MAX_REQUESTS,
+    timeout_s: float = 5.0,
+    seed: int = 0,
+) -> LoadRun:
+    """:func:`run_closed_loop` in the background: returns a :class:`LoadRun` at once."""
+    plan = _closed_plan(base_url, users, duration_s, targets, clients, think_s, max_requests, timeout_s, seed)
+    return LoadRun(plan, background=True)
+
+
+def _open_plan(
+    base_url: str,
+    rate: float,
+    duration_s: float,
+    targets: Targets,
+    clients: int,
+    concurrency: int,
+    arrival: str,
+    timeout_s: float,
+    seed: int,
+) -> _Plan:
     _check_positive("rate", rate, MAX_RATE, "requests per second")
     _check_positive("duration_s", duration_s, MAX_DURATION_S, "seconds")
     count = int(round(rate * duration_s))
@@ -83,29 +178,21 @@ def run_open_loop(
             offsets.append(t)
             t += rng.expovariate(rate)
     plan = _Plan(base_url, targets, clients, concurrency, timeout_s, rng, offsets)
-    return plan.execute("open", duration_s, rate, progress, background)
+    plan.mode, plan.duration_s, plan.rate = "open", duration_s, rate
+    return plan
 
 
-def run_closed_loop(
+def _closed_plan(
     base_url: str,
-    *,
     users: int,
     duration_s: float,
-    targets: Targets = "/products/{id}",
-    clients: int | None = None,
-    think_s: float = 0.0,
-    max_requests: int = MAX_REQUESTS,
-    timeout_s: float = 5.0,
-    seed: int = 0,
-    progress: bool = True,
-    background: bool = False,
-) -> LoadResult | LoadRun:
-    """``users`` loop send → wait for the answer → think → send, for ``duration_s`` seconds.
-
-    The arrival rate is whatever the server allows: when it slows, users send
-    less. That is a benchmark's view, not a busy site's (use :func:`run_open_loop`).
-    ``clients`` defaults to one identity per user.
-    """
+    targets: Targets,
+    clients: int | None,
+    think_s: float,
+    max_requests: int,
+    timeout_s: float,
+    seed: int,
+) -> _Plan:
     if not isinstance(users, int) or not 1 <= users <= 1000:
         raise ValueError(f"users must be an integer 1..1000, got {users!r}")
     _check_positive("duration_s", duration_s, MAX_DURATION_S, "seconds")
@@ -114,36 +201,156 @@ def run_closed_loop(
     if not 1 <= max_requests <= MAX_REQUESTS:
         raise ValueError(f"max_requests must be 1..{MAX_REQUESTS}, got {max_requests}")
     plan = _Plan(base_url, targets, clients or users, users, timeout_s, random.Random(seed), None)
+    plan.mode, plan.duration_s, plan.rate = "closed", duration_s, None
     plan.think_s = think_s
     plan.max_requests = max_requests
-    return plan.execute("closed", duration_s, None, progress, background)
+    return plan
+
+
+def _in_foreground(plan: _Plan, progress: bool) -> LoadResult:
+    """Run ``plan`` with a progress bar and wait for it; an interrupt stops the sends, then propagates."""
+    bar = tqdm(
+        total=len(plan.offsets) if plan.offsets is not None else None,
+        desc=f"{plan.mode}-loop load",
+        unit="req",
+        file=sys.stderr,
+        mininterval=0.5,
+        disable=not progress,
+        leave=True,
+    )
+    run = LoadRun(plan, background=False, bar=bar)
+    try:
+        return run.wait()
+    except KeyboardInterrupt:
+        run.stop(30)
+        raise
+    finally:
+        bar.close()
 
 
 class LoadRun:
-    """A load run going on in the background."""
+    """A load run going on in a thread of its own: :meth:`wait` for its result, or :meth:`cancel` it.
 
-    def __init__(self, thread: threading.Thread, box: dict[str, Any], stop: threading.Event) -> None:
-        self._thread = thread
-        self._box = box
-        self._stop = stop
+    ``last_error`` is what the run failed with (None while it runs or when it
+    succeeded); :meth:`wait` raises it. The ``repr`` says running, done or failed.
+    Made by :func:`start_open_loop`, :func:`start_closed_loop` or ``Lab.start_load``.
+    """
+
+    def __init__(self, plan: _Plan, *, background: bool = True, bar: tqdm | None = None) -> None:
+        self.mode = plan.mode
+        self.rate = plan.rate
+        self.duration_s = plan.duration_s
+        self.last_error: BaseException | None = None
+        self._background = background
+        self._records: list[Record] = []
+        self._stop = _Stop()
+        self._future: Future[LoadResult] = Future()
+        self._thread = threading.Thread(target=self._main, args=(plan, bar), name="lab-load", daemon=True)
+        self._thread.start()
+
+    def _main(self, plan: _Plan, bar: tqdm | None) -> None:
+        try:
+            result = run_sync(plan.run, self._stop, self._records, bar, name="lab-load-loop")
+        except BaseException as exc:  # handed to the caller by wait()
+            self.last_error = exc
+            if self._background:
+                logger.exception("background %s-loop load failed; run.wait() raises it", self.mode)
+            self._future.set_exception(exc)
+        else:
+            self._future.set_result(result)
 
     @property
     def done(self) -> bool:
-        return not self._thread.is_alive()
+        return self._future.done()
+
+    @property
+    def requests_so_far(self) -> int:
+        """Requests answered (or failed) so far."""
+        return len(self._records)
 
     def wait(self, timeout_s: float | None = None) -> LoadResult:
-        """Wait for the run to finish and return its result."""
+        """Wait for the run to finish and return its result; raise what it failed with, if it failed."""
+        try:
+            return self._future.result(timeout_s)
+        except FutureTimeout:
+            raise TimeoutError(
+                f"the load run is still going after {timeout_s} s ({self.requests_so_far} requests so far)"
+            ) from None
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Ask the run to stop sending, and wait up to ``timeout_s`` for requests in flight."""
+        self._stop.set()
         self._thread.join(timeout_s)
-        if self._thread.is_alive():
-            raise TimeoutError(f"the load run is still going after {timeout_s} s")
-        if "error" in self._box:
-            raise self._box["error"]
-        return self._box["result"]
 
     def cancel(self) -> LoadResult:
         """Stop sending now; return what was recorded so far."""
-        self._stop.set()
-        return self.wait(30)
+        self.stop(30)
+        return self.wait(0)
+
+    def __repr__(self) -> str:
+        what = f"{self.mode}-loop" + (f" {self.rate:g} req/s" if self.rate else "") + f" for {self.duration_s:g} s"
+        if not self.done:
+            return f"<LoadRun {what}: running, {self.requests_so_far} requests so far>"
+        if self.last_error is not None:
+            return f"<LoadRun {what}: failed with {describe_error(self.last_error)}>"
+        state = "stopped early" if self._stop.is_set() else "done"
+        return f"<LoadRun {what}: {state}, {self.requests_so_far} requests; wait() returns the LoadResult>"
+
+
+class _Stop:
+    """A stop flag that plain threads set and the run's event loop notices at once.
+
+    ``sleep()`` inside the loop returns early when the flag is set, so a
+    cancelled run does not sit out a worker's wait for its next scheduled send.
+    """
+
+    def __init__(self) -> None:
+        self._flag = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sleepers: set[asyncio.Future[None]] = set()
+        self._lock = threading.Lock()
+
+    def is_set(self) -> bool:
+        return self._flag.is_set()
+
+    def set(self) -> None:
+        with self._lock:
+            self._flag.set()
+            loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:
+                pass  # the loop has already closed: nothing is sleeping
+
+    def attach(self) -> None:
+        """Called inside the run's event loop, before any worker sleeps."""
+        with self._lock:
+            self._loop = asyncio.get_running_loop()
+
+    def _wake(self) -> None:
+        for sleeper in list(self._sleepers):
+            if not sleeper.done():
+                sleeper.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if the run is stopped meanwhile."""
+        if seconds <= 0 or self._flag.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        sleeper: asyncio.Future[None] = loop.create_future()
+        timer = loop.call_later(seconds, _finish, sleeper)
+        self._sleepers.add(sleeper)
+        try:
+            await sleeper
+        finally:
+            timer.cancel()
+            self._sleepers.discard(sleeper)
+
+
+def _finish(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():
+        sleeper.set_result(None)
 
 
 def _check_positive(name: str, value: float, upper: float, unit: str) -> None:
@@ -180,50 +387,15 @@ class _Plan:
         self.think_s = 0.0
         self.max_requests = MAX_REQUESTS
         self.bind_source = clients > 1 and _is_ipv4_loopback(parts.hostname)
+        self.mode = "open"
+        self.duration_s = 0.0
+        self.rate: float | None = None
 
-    def execute(
-        self, mode: str, duration_s: float, rate: float | None, progress: bool, background: bool
-    ) -> LoadResult | LoadRun:
-        stop = threading.Event()
-        box: dict[str, Any] = {}
-        total = len(self.offsets) if self.offsets is not None else None
-        bar = tqdm(
-            total=total,
-            desc=f"{mode}-loop load",
-            unit="req",
-            file=sys.stderr,
-            mininterval=0.5,
-            disable=not progress or background,
-            leave=True,
-        )
-
-        def target() -> None:
-            try:
-                box["result"] = asyncio.run(self._run(mode, duration_s, rate, bar, stop))
-            except BaseException as exc:  # handed to the caller by LoadRun.wait
-                box["error"] = exc
-
-        thread = threading.Thread(target=target, name="lab-load", daemon=True)
-        thread.start()
-        run = LoadRun(thread, box, stop)
-        if background:
-            return run
-        try:
-            while thread.is_alive():
-                thread.join(0.1)
-        except KeyboardInterrupt:
-            stop.set()
-            thread.join(30)
-            raise
-        finally:
-            bar.close()
-        return run.wait()
-
-    async def _run(
-        self, mode: str, duration_s: float, rate: float | None, bar: tqdm, stop: threading.Event
-    ) -> LoadResult:
+    async def run(self, stop: _Stop, records: list[Record], bar: tqdm | None) -> LoadResult:
+        """The run itself, on the event loop of the run's thread; appends to ``records`` as answers come."""
+        mode, duration_s, rate = self.mode, self.duration_s, self.rate
         loop = asyncio.get_running_loop()
-        records: list[Record] = []
+        stop.attach()
         per_identity = max(1, self.concurrency // self.clients)
         # Requests are drawn up front from one seeded RNG, so a re-run sends the same mix.
         planned = len(self.offsets) if self.offsets is not None else self.max_requests
@@ -279,7 +451,8 @@ class _Plan:
                     error=error,
                 )
             )
-            bar.update(1)
+            if bar is not None:
+                bar.update(1)
 
         async def open_worker(worker: int) -> None:
             nonlocal next_index
@@ -288,8 +461,9 @@ class _Plan:
                 index = next_index
                 next_index += 1
                 scheduled = mono0 + self.offsets[index]
-                if scheduled > loop.time():
-                    await asyncio.sleep(scheduled - loop.time())
+                await stop.sleep(scheduled - loop.time())
+                if stop.is_set():
+                    break
                 await send(worker, index, scheduled)
 
         async def closed_worker(worker: int) -> None:
@@ -299,7 +473,7 @@ class _Plan:
                 next_index += 1
                 await send(worker, index, loop.time())
                 if self.think_s:
-                    await asyncio.sleep(self.think_s)
+                    await stop.sleep(self.think_s)
 
         worker = open_worker if mode == "open" else closed_worker
         try:

@@ -7,15 +7,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import random
 import socket
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI, Request
 
 from labapp import Lab, LoadResult, ServerThread, Target, checkout, get, latency
-from labapp.load import LoadRun, Record, TargetMix, run_closed_loop, run_open_loop
+from labapp.load import (
+    LoadRun,
+    Record,
+    TargetMix,
+    run_closed_loop,
+    run_open_loop,
+    start_closed_loop,
+    start_open_loop,
+)
 
 RECORD_FIELDS = ["scheduled", "sent", "latency_s", "service_time_s", "status", "method", "path", "client", "error"]
 
@@ -141,14 +154,16 @@ def test_mix_follows_its_weights() -> None:
 # -- open loop, over real loopback HTTP ------------------------------------------------
 
 
-def test_open_loop_reaches_its_target_rate_within_5_percent(lab: Lab) -> None:
+def test_open_loop_sends_every_planned_request_on_its_schedule(lab: Lab) -> None:
+    # Counts and the plan, not the wall clock: whether the sends kept within 5 % of
+    # the rate depends on the machine, and is measured in benchmarks/load_timing.py.
     result = run_open_loop(lab.url, rate=100, duration_s=3, targets="/health", progress=False)
     assert isinstance(result, LoadResult)
     assert len(result) == 300
     assert {r.status for r in result.records} == {200}
-    assert result.achieved_rate == pytest.approx(100, rel=0.05)
-    sends = sorted(r.sent for r in result.records)
-    assert (len(sends) - 1) / (sends[-1] - sends[0]) == pytest.approx(100, rel=0.05)
+    offsets = [r.scheduled - result.started for r in result.records]
+    assert offsets == pytest.approx([i / 100 for i in range(300)], abs=1e-6)  # evenly spaced, 100 a second
+    assert all(r.sent >= r.scheduled - 0.001 for r in result.records)  # never sent ahead of its schedule
 
 
 def test_records_have_the_documented_fields(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
@@ -177,13 +192,15 @@ def test_latency_counts_from_the_scheduled_send(lab: Lab) -> None:
     # server can serve only 10/s, so each send slips further behind its schedule.
     lab.inject("catalog", latency(0.1))
     result = run_open_loop(lab.urls["catalog"], rate=20, duration_s=1, targets="/health", concurrency=1, progress=False)
-    records = result.records  # type: ignore[union-attr]
+    records = result.records
     assert len(records) == 20
-    assert all(0.1 <= r.service_time_s < 0.5 for r in records)
+    assert all(r.service_time_s >= 0.1 for r in records)
     assert all(r.latency_s >= r.service_time_s for r in records)
+    # With one request in flight, the last one cannot leave before 19 answers of
+    # >= 0.1 s each, ~1 s after its schedule (0.95 s): lower bounds hold on any machine.
     last = records[-1]
-    assert last.sent - last.scheduled > 0.5  # it left ~1 s late ...
-    assert last.latency_s > 4 * last.service_time_s  # ... and that wait is in its latency
+    assert last.sent - last.scheduled > 0.5  # it left late ...
+    assert last.latency_s - last.service_time_s == pytest.approx(last.sent - last.scheduled)  # ... and that is in it
     early = sum(r.latency_s for r in records[:5]) / 5
     late = sum(r.latency_s for r in records[-5:]) / 5
     assert late > early + 0.3
@@ -197,7 +214,7 @@ def test_clients_send_from_distinct_loopback_addresses(
     assert len(result) == 20
     assert set(echo_state.hosts) == {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
     assert set(echo_state.client_ids) == {"client-0", "client-1", "client-2", "client-3"}
-    assert {r.client for r in result.records} == set(echo_state.client_ids)  # type: ignore[union-attr]
+    assert {r.client for r in result.records} == set(echo_state.client_ids)
 
 
 def test_one_client_uses_the_plain_loopback_address(
@@ -212,7 +229,7 @@ def test_poisson_arrivals_send_the_planned_count(echo: tuple[ServerThread, EchoS
     server, _ = echo
     result = run_open_loop(server.url, rate=40, duration_s=0.5, targets="/", arrival="poisson", progress=False)
     assert len(result) == 20
-    gaps = {round(b.scheduled - a.scheduled, 4) for a, b in zip(result.records, result.records[1:], strict=False)}  # type: ignore[union-attr]
+    gaps = {round(b.scheduled - a.scheduled, 4) for a, b in zip(result.records, result.records[1:], strict=False)}
     assert len(gaps) > 5  # random gaps, not one fixed spacing
 
 
@@ -222,28 +239,87 @@ def test_no_answer_is_status_0_with_the_reason() -> None:
         port = sock.getsockname()[1]
         result = run_open_loop(f"http://127.0.0.1:{port}", rate=20, duration_s=0.2, targets="/", progress=False)
     assert len(result) == 4
-    assert {r.status for r in result.records} == {0}  # type: ignore[union-attr]
-    assert {r.error for r in result.records} == {"ConnectError"}  # type: ignore[union-attr]
-    assert result.summary()["error_pct"] == 100  # type: ignore[union-attr]
+    assert {r.status for r in result.records} == {0}
+    assert {r.error for r in result.records} == {"ConnectError"}
+    assert result.summary()["error_pct"] == 100
 
 
-def test_background_run_returns_a_load_run(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+def test_a_background_run_returns_a_load_run(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
     server, _ = echo
-    run = run_open_loop(server.url, rate=20, duration_s=0.5, targets="/", background=True)
+    run = start_open_loop(server.url, rate=20, duration_s=0.5, targets="/")
     assert isinstance(run, LoadRun)
     result = run.wait(10)
-    assert run.done
+    assert run.done and run.last_error is None
     assert isinstance(result, LoadResult)
     assert len(result) == 10
+    assert repr(run) == "<LoadRun open-loop 20 req/s for 0.5 s: done, 10 requests; wait() returns the LoadResult>"
 
 
-def test_background_run_can_be_cancelled(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+def test_a_background_run_can_be_cancelled(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
     server, _ = echo
-    run = run_open_loop(server.url, rate=20, duration_s=30, targets="/", background=True)
-    assert isinstance(run, LoadRun)
+    run = start_open_loop(server.url, rate=20, duration_s=30, targets="/")
+    assert repr(run).startswith("<LoadRun open-loop 20 req/s for 30 s: running, ")
+    with pytest.raises(TimeoutError, match=r"still going after 0 s \(\d+ requests so far\)"):
+        run.wait(0)
     result = run.cancel()
+    cancelled_at = time.time()
     assert run.done
-    assert len(result) < 100  # stopped long before the 600 planned sends
+    assert len(result) < 600  # stopped before the planned sends
+    assert all(r.scheduled <= cancelled_at for r in result.records)  # nothing was sent after the cancel
+    assert "stopped early" in repr(run)
+
+
+def test_a_failed_run_keeps_and_raises_its_error(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+    server, _ = echo
+    unsendable = Target("POST", "/", json={"when": object()})  # no JSON for an object(): the run fails
+    run = start_open_loop(server.url, rate=20, duration_s=1, targets=unsendable)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        run.wait(10)
+    assert isinstance(run.last_error, TypeError)
+    assert repr(run).startswith("<LoadRun open-loop 20 req/s for 1 s: failed with TypeError(")
+    with pytest.raises(TypeError, match="not JSON serializable"):  # in the foreground, as itself
+        run_open_loop(server.url, rate=20, duration_s=1, targets=unsendable, progress=False)
+
+
+def test_a_closed_loop_runs_in_the_background_too(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+    server, _ = echo
+    run = start_closed_loop(server.url, users=2, duration_s=10, targets="/", max_requests=6)
+    assert len(run.wait(10)) == 6
+    assert repr(run).startswith("<LoadRun closed-loop for 10 s: done, 6 requests")
+
+
+def test_an_interrupt_stops_a_foreground_run_and_its_threads() -> None:
+    # Ctrl-C (or Jupyter's interrupt) is SIGINT to the main thread: checked in a fresh
+    # interpreter, whose main thread is free to receive it.
+    script = textwrap.dedent(
+        """
+        import os, signal, threading
+        from fastapi import FastAPI
+        from labapp import ServerThread
+        from labapp.load import run_open_loop
+
+        app = FastAPI()
+        answered = threading.Event()
+
+        @app.get("/")
+        async def root():
+            answered.set()
+            return {}
+
+        server = ServerThread(app, name="echo").start()
+        threading.Thread(target=lambda: answered.wait(30) and os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            run_open_loop(server.url, rate=20, duration_s=60, targets="/", progress=False)
+            print("not interrupted")
+        except KeyboardInterrupt:
+            print("interrupted")
+        print(sorted(t.name for t in threading.enumerate() if t.name.startswith("lab-load")))
+        server.stop()
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["interrupted", "[]"]
 
 
 # -- closed loop -------------------------------------------------------------------------
@@ -271,3 +347,25 @@ def test_a_targets_headers_are_sent(lab: Lab) -> None:
     result = lab.load(rate=20, duration_s=0.5, targets=target, progress=False)
     assert isinstance(result, LoadResult)
     assert {r.status for r in result.records} == {200}  # 401 without the header
+
+
+@pytest.mark.parametrize(
+    ("method", "function"),
+    [(Lab.load, run_open_loop), (Lab.start_load, start_open_loop), (Lab.load_closed, run_closed_loop)],
+)
+def test_lab_load_methods_spell_out_the_generators_options(method: object, function: object) -> None:
+    # Explicit keywords, so Jupyter's signature help shows them; same defaults as the generator's.
+    ours = inspect.signature(method).parameters  # type: ignore[arg-type]
+    theirs = inspect.signature(function).parameters  # type: ignore[arg-type]
+    assert all(p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in ours.values())
+    assert set(ours) - {"self"} == set(theirs) - {"base_url", "seed"}  # the lab gives its URL and seed
+    for name in set(ours) & set(theirs):
+        assert ours[name].default == theirs[name].default, name
+
+
+def test_lab_load_returns_one_type(lab: Lab) -> None:
+    assert inspect.signature(Lab.load).return_annotation == "LoadResult"
+    assert inspect.signature(Lab.load_closed).return_annotation == "LoadResult"
+    assert inspect.signature(Lab.start_load).return_annotation == "LoadRun"
+    run = lab.start_load(rate=20, duration_s=0.25, targets="/health")
+    assert isinstance(run.wait(10), LoadResult)
