@@ -74,6 +74,10 @@ class _Playback:
         self.run.cancel()
 
     @property
+    def done(self) -> bool:
+        return self.run.done
+
+    @property
     def last_error(self) -> BaseException | None:
         return cast("BaseException | None", getattr(self.run, "last_error", None))
 
@@ -263,6 +267,12 @@ class Lab:
         if old is not None:
             old.thing.stop()
 
+    def _forget_finished(self) -> None:
+        """Drop runs that are done without an error: nothing left to stop, nothing to report."""
+        for key, entry in list(self._owned.items()):
+            if getattr(entry.thing, "done", False) and getattr(entry.thing, "last_error", None) is None:
+                del self._owned[key]
+
     # -- addresses ---------------------------------------------------------
 
     @property
@@ -351,9 +361,9 @@ class Lab:
         """:meth:`load` in the background: returns a :class:`~labapp.load.LoadRun` at once.
 
         ``run.wait()`` returns the :class:`LoadResult` (or raises what the run
-        failed with); ``run.cancel()`` stops it early.
+        failed with); ``run.cancel()`` stops it early, and so does ``lab.stop()``.
         """
-        return start_open_loop(
+        run = start_open_loop(
             self.url,
             rate=rate,
             duration_s=duration_s,
@@ -364,6 +374,8 @@ class Lab:
             timeout_s=timeout_s,
             seed=self.config.seed,
         )
+        self._forget_finished()
+        return self._own(f"load:{next(self._ids)}", run)
 
     def load_closed(
         self,
@@ -485,12 +497,13 @@ class Lab:
             switch.clear()
 
     def play(self, scenario: Scenario) -> ScenarioRun:
-        """Play a fault schedule in the background; its clock starts now."""
+        """Play a fault schedule in the background; its clock starts now. ``lab.stop()`` cancels it."""
         if not isinstance(scenario, Scenario):
             raise TypeError(f"expected a Scenario, got {type(scenario).__name__}")
         for step in scenario.steps:
             self._switch(step.service)
         run = ScenarioRun(scenario, self.inject, self.heal)
+        self._forget_finished()
         self._own(f"scenario:{next(self._ids)}", _Playback(run))
         return run
 

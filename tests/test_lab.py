@@ -53,6 +53,13 @@ def test_capture_logs_takes_the_options_of_log_capture() -> None:
         assert inspect.signature(Lab.capture_logs).parameters[name].default == param.default, name
 
 
+def test_no_public_lab_method_takes_bare_options() -> None:
+    for name, method in inspect.getmembers(Lab, inspect.isfunction):
+        if not name.startswith("_"):
+            kinds = {p.kind for p in inspect.signature(method).parameters.values()}
+            assert inspect.Parameter.VAR_KEYWORD not in kinds, name
+
+
 def test_fault_window_still_imports_from_the_lab_module() -> None:
     assert labapp.lab.FaultWindow is FaultWindow
 
@@ -157,6 +164,27 @@ def test_one_thing_that_fails_to_stop_does_not_keep_the_others_running() -> None
         lab.stop()
     assert log == ["b", "a", "c"]
     assert lab.owned == []
+
+
+def test_finished_runs_are_forgotten_unless_they_failed() -> None:
+    lab, log = Lab(), []
+    done, failed, running = Fake("done", log), Fake("failed", log), Fake("running", log)
+    done.done = failed.done = True  # type: ignore[attr-defined]
+    failed.last_error = RuntimeError("boom")
+    for thing in (done, failed, running):
+        lab._own(thing.name, thing)
+    lab._forget_finished()
+    assert lab.owned == [failed, running]  # the failure stays for the repr; nothing was stopped
+    assert log == []
+
+
+def test_a_background_load_is_owned_and_stops_with_the_lab(no_shared_lab: None, wait_until: WaitUntil) -> None:
+    with Lab() as lab:
+        run = lab.start_load(rate=20, duration_s=60, targets="/health")
+        assert lab.owned == [run]
+        wait_until(lambda: run.requests_so_far >= 1, 10)
+    assert run.done and lab.owned == []
+    assert 1 <= len(run.wait(0)) < 20 * 60  # stopped early, with what it had sent
 
 
 def test_the_repr_shows_what_owned_loops_last_failed_with(lab: Lab) -> None:
