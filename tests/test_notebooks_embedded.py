@@ -19,6 +19,9 @@ NOTEBOOK_DIR = Path(__file__).parent.parent / "notebooks"
 USES_BINARIES = ["02_prometheus", "04_error_rates_and_alerts", "08_rate_limiting"]
 
 
+# A whole notebook in one test (20-50 s here; longer on a busy machine), so more than the
+# suite's 120 s per test; a stuck cell still fails on NotebookClient's 180 s cell timeout.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("stem", USES_BINARIES)
 def test_notebook_runs_in_embedded_mode(stem: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(EMBEDDED_ENV, "1")  # the kernel inherits this process' environment

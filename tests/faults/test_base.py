@@ -126,11 +126,12 @@ def test_latency_fault_is_measurable_and_clears(lab: Lab, http: httpx.Client) ->
     lab.inject("catalog", latency(0.2))
     start = time.perf_counter()
     assert http.get(url).status_code == 200
-    assert time.perf_counter() - start >= 0.2
+    faulted = time.perf_counter() - start
+    assert faulted >= 0.2  # a lower bound: holds on any machine
     lab.heal("catalog")
     start = time.perf_counter()
     assert http.get(url).status_code == 200
-    assert time.perf_counter() - start < 0.2
+    assert time.perf_counter() - start < faulted  # ordering: healed is faster (benchmarks/load_timing.py times it)
 
 
 def test_error_rate_fault_answers_its_status(lab: Lab, http: httpx.Client) -> None:

@@ -47,7 +47,10 @@ def test_open_loop_rate_and_p95_agree_with_the_client(lab: Lab, scraper: Scraper
     # mid-run: the 2 s window ending 3 s after the start lies wholly inside the run
     mid = result.started + 3.0
     rate = scraper.query("sum(rate(shop_http_requests_total[2s]))", at=mid)
-    assert rate["value"].iloc[0] == pytest.approx(50, rel=0.2)
+    # Against what the client saw answered in the same window, not the nominal 50/s:
+    # a busy machine slows both alike, so they agree on any machine.
+    answered = sum(mid - 2 < r.sent + r.service_time_s <= mid for r in result.records) / 2
+    assert rate["value"].iloc[0] == pytest.approx(answered, rel=0.2)
 
     p95 = scraper.query(
         "histogram_quantile(0.95, sum by (le) "

@@ -208,6 +208,7 @@ def test_the_queue_delays_instead_of_rejecting_and_is_bounded(lab: Lab) -> None:
     assert sorted(frame["status"]) == [200] * 6 + [503] * 6
 
 
+@pytest.mark.timing  # the bound below is on wall-clock time: see its comment
 def test_the_queue_gives_up_after_its_longest_wait(lab: Lab) -> None:
     config = LabConfig(throttle_rate_per_s=2, throttle_queue=10, throttle_max_wait_s=0.3)
     url = lab.serve(make_shop_app(lab.service_urls, config=config), "queued_shop")
@@ -219,6 +220,8 @@ def test_the_queue_gives_up_after_its_longest_wait(lab: Lab) -> None:
     gave_up = frame[frame["status"] == 503]
     assert len(gave_up) > 0
     # Bounded: an unbounded queue at 20/s into 2/s would have the last request wait about 9 s.
+    # A wall-clock bound kept in the suite (marker "timing"): how long a request may wait is
+    # the feature under test, and no count or ordering shows it. 1.2 s of slack is 4x the wait.
     assert gave_up["latency_s"].max() < 0.3 + 1.2  # the bound, plus generous scheduling slack
 
 

@@ -42,7 +42,9 @@ def test_a_slow_recommender_degrades_within_the_timeout(lab: Lab, http: httpx.Cl
     page = http.get(lab.url + "/products/7")
     elapsed = time.perf_counter() - started
     assert page.status_code == 200 and page.json()["degraded"] is True
-    assert lab.config.recommender_timeout_s <= elapsed < lab.config.recommender_timeout_s + 1.0
+    # It waited the timeout, and answered before the recommender would have (5 s):
+    # an ordering that holds on any machine; benchmarks/load_timing.py times the overshoot.
+    assert lab.config.recommender_timeout_s <= elapsed < 5.0
 
 
 def test_the_stale_cache_serves_the_last_good_recommendations_with_their_age(lab: Lab) -> None:

@@ -110,7 +110,7 @@ def test_the_slow_hop_is_the_long_span(traced: Lab) -> None:
     records = _one_trace(traced, "GET", "/products/7")
     servers = {r.service: r.duration_ms for r in records if r.kind == "SERVER"}
     assert servers["catalog"] >= 200
-    assert servers["recommender"] < 200
+    assert servers["recommender"] < servers["catalog"]  # ordering, not a wall-clock bound on the fast hop
 
 
 def test_checkout_spans_carry_business_facts_but_never_the_card(traced: Lab) -> None:
