@@ -111,7 +111,7 @@ def test_availability_is_the_share_of_ok_probes_per_target() -> None:
     frame = pd.DataFrame(
         [
             Probe(100 + t, "a", ok, 200 if ok else 503, 0.01).__dict__ | {"t": float(t)}
-            for t, ok in enumerate([1, 1, 0, 1])
+            for t, ok in enumerate([True, True, False, True])
         ]
         + [Probe(100 + t, "b", True, 200, 0.01).__dict__ | {"t": float(t)} for t in range(4)]
     )
