@@ -125,7 +125,7 @@ def main() -> int:
             )
         )
     print(f"\nmedians over {n} interleaved rounds")
-    header = f"| variant | req/s | p50 ms | p99 ms | CPU us/req | req/s vs bare | CPU vs bare (bare/variant) | CPU ratio range | /metrics series |"
+    header = "| variant | req/s | p50 ms | p99 ms | CPU us/req | req/s vs bare | CPU vs bare (bare/variant) | CPU ratio range | /metrics series |"
     print(header)
     print("|" + "---|" * 9)
     for v, rps, p50, p99, cpu, rr, cr, cmin, cmax, series in rows:

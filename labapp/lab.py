@@ -64,28 +64,6 @@ class _Owned:
     serves: bool
 
 
-class _Playback:
-    """A :class:`ScenarioRun` as a :class:`Stoppable`: stopping cancels it and heals what it broke."""
-
-    def __init__(self, run: ScenarioRun) -> None:
-        self.run = run
-
-    def stop(self) -> None:
-        self.run.cancel()
-
-    @property
-    def done(self) -> bool:
-        return self.run.done
-
-    @property
-    def last_error(self) -> BaseException | None:
-        return cast("BaseException | None", getattr(self.run, "last_error", None))
-
-    @property
-    def error_count(self) -> int:
-        return int(getattr(self.run, "error_count", 0))
-
-
 class _Extras(Mapping[str, ServerThread]):
     """``lab.extras``: the apps served with :meth:`Lab.serve`, by name; a view of what the lab owns."""
 
@@ -504,7 +482,7 @@ class Lab:
             self._switch(step.service)
         run = ScenarioRun(scenario, self.inject, self.heal)
         self._forget_finished()
-        self._own(f"scenario:{next(self._ids)}", _Playback(run))
+        self._own(f"scenario:{next(self._ids)}", run)
         return run
 
     def fault_windows(self, since: float | None = None) -> list[FaultWindow]:

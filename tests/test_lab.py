@@ -252,7 +252,7 @@ def test_the_lab_owns_and_stops_scenarios_captures_and_storage(
         logs = lab.capture_logs(max_lines=10)
         uri = lab.shared_limit_storage(prefer="embedded")
         assert uri.startswith("lab-memory://") and "mode: embedded (as asked)" in capsys.readouterr().out
-        assert [type(t).__name__ for t in lab.owned] == ["_Playback", "LogCapture", "KernelStorage"]
+        assert [type(t).__name__ for t in lab.owned] == ["ScenarioRun", "LogCapture", "KernelStorage"]
         assert lab.capture_logs() is not logs and len(lab.owned) == 3  # a new capture replaces the last
         storage = SharedMemoryStorage(uri)
         storage.incr("key", 60)

@@ -3,4 +3,4 @@
 from .breaker import STATES, BreakerStateCollector, LabCircuitBreaker
 from .retries import RETRY_KINDS, RetryPolicy, call_with_retries
 
-__all__ = ["RETRY_KINDS", "STATES", "BreakerStateCollector", "LabCircuitBreaker", "RetryPolicy", "call_with_retries"]
+__all__ = ["BreakerStateCollector", "LabCircuitBreaker", "RETRY_KINDS", "RetryPolicy", "STATES", "call_with_retries"]

@@ -40,6 +40,7 @@ def test_outage_fires_and_healing_resolves(lab: Lab, tmp_path: Path, mode: str) 
     rules = tmp_path / "rules.yml"
     rules.write_text(RULE)
     stack = AlertingStack({"shop": lab.url}, [rules], prefer=mode, repeat_interval_s=60).start(quiet=True)
+    run = None
     try:
         assert stack.mode == mode
         stack.wait_for_scrapes(1)
@@ -49,11 +50,12 @@ def test_outage_fires_and_healing_resolves(lab: Lab, tmp_path: Path, mode: str) 
         assert any(a["labels"]["alertname"] == "ShopErrors" and a["state"] == "firing" for a in stack.alerts())
         lab.heal()
         resolved = stack.receiver.wait_for(alertname="ShopErrors", status="resolved", timeout_s=25)
-        run.cancel()
         assert resolved.received_at > fired.received_at
         (alert,) = fired.alerts
         assert alert.labels["severity"] == "page" and alert.annotations["summary"] == "the shop answers 5xx"
     finally:
+        if run is not None:  # never leave a 30 s load running on the shared lab
+            run.cancel()
         stack.stop()
 
 
