@@ -31,7 +31,7 @@ def test_overrides_are_checked() -> None:
     with pytest.raises(ValueError, match="payments_timeout_s must be a positive number"):
         Lab(payments_timeout_s=0)
     with pytest.raises(TypeError):
-        Lab(paymnets_timeout_s=0.2)
+        Lab(paymnets_timeout_s=0.2)  # type: ignore[call-arg]  # the misspelling is the point
 
 
 def test_every_config_field_is_a_keyword_of_lab() -> None:
@@ -135,7 +135,7 @@ class Fake:
 
 
 def test_a_lab_stops_what_it_owns_background_first_then_servers_newest_first() -> None:
-    lab, log = Lab(), []
+    lab, log = Lab(), list[str]()
     for name, serves in (("redis", True), ("watcher", False), ("replica", True), ("logs", False)):
         lab._own(name, Fake(name, log), serves=serves)
     assert [f.name for f in lab.owned] == ["redis", "watcher", "replica", "logs"]  # type: ignore[attr-defined]
@@ -148,7 +148,7 @@ def test_a_lab_stops_what_it_owns_background_first_then_servers_newest_first() -
 
 
 def test_owning_again_under_a_key_stops_the_old_one() -> None:
-    lab, log = Lab(), []
+    lab, log = Lab(), list[str]()
     lab._own("watcher", Fake("first", log))
     lab._own("watcher", Fake("second", log))
     assert log == ["first"]
@@ -156,7 +156,7 @@ def test_owning_again_under_a_key_stops_the_old_one() -> None:
 
 
 def test_one_thing_that_fails_to_stop_does_not_keep_the_others_running() -> None:
-    lab, log = Lab(), []
+    lab, log = Lab(), list[str]()
     lab._own("a", Fake("a", log))
     lab._own("b", Fake("b", log, fails=True))
     lab._own("c", Fake("c", log), serves=True)
@@ -167,7 +167,7 @@ def test_one_thing_that_fails_to_stop_does_not_keep_the_others_running() -> None
 
 
 def test_finished_runs_are_forgotten_unless_they_failed() -> None:
-    lab, log = Lab(), []
+    lab, log = Lab(), list[str]()
     done, failed, running = Fake("done", log), Fake("failed", log), Fake("running", log)
     done.done = failed.done = True  # type: ignore[attr-defined]
     failed.last_error = RuntimeError("boom")

@@ -219,7 +219,9 @@ def test_plots_draw_on_a_given_axes(result: LoadResult) -> None:
 
 def test_fault_windows_are_shaded_and_labelled(result: LoadResult, faults: list[FaultWindow]) -> None:
     ax = plots.plot_rates(result, faults=faults).axes[0]
-    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    legend = ax.get_legend()
+    assert legend is not None
+    labels = [text.get_text() for text in legend.get_texts()]
     assert "fault: catalog: latency 0.2 s" in labels
     assert "fault: payments: outage" in labels
 

@@ -24,7 +24,7 @@ _IMPORT = re.compile(r"^\s*(?:from\s+(labapp[\w.]*)\s+import|import\s+(labapp[\w
 
 def _notebook_modules() -> list[str]:
     """Every ``labapp`` module a notebook's code imports from, and the subpackages it reaches as attributes."""
-    found = set()
+    found: set[str] = set()
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "code":

@@ -180,7 +180,7 @@ def test_stop_runs_the_apps_lifespan(monkeypatch: pytest.MonkeyPatch) -> None:
     lab = Lab().start()
     app = lab.shop.app  # type: ignore[union-attr]
     assert httpx.get(lab.url + "/products/3").status_code == 200
-    clients = list(app.state.downstream._clients.values())  # type: ignore[attr-defined]
+    clients = list(app.state.downstream._clients.values())  # type: ignore[attr-defined,union-attr]
     assert clients
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ResourceWarning)

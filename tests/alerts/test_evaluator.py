@@ -127,6 +127,7 @@ def test_alerts_series_follows_the_state_and_goes_stale() -> None:
     states = {}
     for t in (15, 26, 40, 80):
         vector = evaluate(parse('ALERTS{alertname="HighErrorRate"}'), evaluator.store, float(t))
+        assert isinstance(vector, dict)
         states[t] = sorted(dict(k)["alertstate"] for k in vector)
     assert states == {15: [], 26: ["pending"], 40: ["firing"], 80: []}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -138,7 +138,7 @@ def breaker_shop(lab: Lab) -> Iterator[tuple[str, LabCircuitBreaker]]:
 
 
 def test_the_shops_breaker_fails_fast_and_honestly(
-    lab: Lab, breaker_shop: tuple[str, LabCircuitBreaker], wait_until: object
+    lab: Lab, breaker_shop: tuple[str, LabCircuitBreaker], wait_until: Callable[..., None]
 ) -> None:
     url, breaker = breaker_shop
     arrivals = lab.switches["payments"].arrivals
