@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Periodic", "describe_error"]
+__all__ = ["Periodic", "TicksPeriodically", "describe_error"]
 
 logger = logging.getLogger(__name__)
 
@@ -122,3 +122,24 @@ class Periodic:
             noun = "error" if self.error_count == 1 else "errors"
             text += f", {self.error_count} {noun}, last: {describe_error(self.last_error)}"
         return text + ">"
+
+
+class TicksPeriodically:
+    """For a class whose work runs on a :class:`Periodic` kept in ``self._ticker``:
+    its ``running`` state and the errors of its rounds, read through one place."""
+
+    _ticker: Periodic
+
+    @property
+    def running(self) -> bool:
+        return self._ticker.running
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """What the last failed round raised, or None if none failed."""
+        return self._ticker.last_error
+
+    @property
+    def error_count(self) -> int:
+        """How many rounds raised so far."""
+        return self._ticker.error_count

@@ -29,7 +29,7 @@ import yaml
 
 from ..observe.promql import Expr, PromQLError, Value, evaluate, parse, parse_duration
 from ..observe.store import Labels, SeriesStore
-from ..periodic import Periodic
+from ..periodic import Periodic, TicksPeriodically
 from .webhook import GO_ZERO_TIME, WebhookAlert, WebhookPayload, fingerprint, make_payload
 
 __all__ = [
@@ -170,7 +170,7 @@ def webhook_payload(status: str, alerts: list[dict[str, Any]], receiver: str = "
     )
 
 
-class AlertEvaluator:
+class AlertEvaluator(TicksPeriodically):
     """Evaluate ``rules`` over ``store`` (a Scraper's) every ``interval_s`` seconds.
 
     ``notify(payload)`` gets a webhook payload when a group of alerts starts
@@ -343,15 +343,6 @@ class AlertEvaluator:
                 }
                 for i in self._active.values()
             ]
-
-    @property
-    def last_error(self) -> BaseException | None:
-        """What the last failed round raised (None if no round failed)."""
-        return self._ticker.last_error
-
-    @property
-    def error_count(self) -> int:
-        return self._ticker.error_count
 
     def start(self) -> AlertEvaluator:
         self._ticker.start()

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import httpx
 import pandas as pd
 
-from ..periodic import Periodic, describe_error
+from ..periodic import Periodic, TicksPeriodically, describe_error
 
 __all__ = ["HealthChecker", "Probe"]
 
@@ -32,7 +32,7 @@ class Probe:
     error: str = ""
 
 
-class HealthChecker:
+class HealthChecker(TicksPeriodically):
     """Probe ``targets`` ({name: URL}) every ``interval_s`` seconds until stopped.
 
     A probe is ``ok`` when the answer is 200 within ``timeout_s``. Pass
@@ -102,20 +102,6 @@ class HealthChecker:
         if self._client is not None:
             self._client.close()
             self._client = None
-
-    @property
-    def running(self) -> bool:
-        return self._ticker.running
-
-    @property
-    def last_error(self) -> BaseException | None:
-        """What the last failed round raised (beyond a failed probe, which is recorded as one), or None."""
-        return self._ticker.last_error
-
-    @property
-    def error_count(self) -> int:
-        """Rounds that raised instead of recording their probes."""
-        return self._ticker.error_count
 
     def wait_for_rounds(self, n: int, timeout_s: float = 30.0) -> None:
         """Block until ``n`` more rounds of probes have finished.

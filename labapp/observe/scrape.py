@@ -16,7 +16,7 @@ import httpx
 import pandas as pd
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..periodic import Periodic
+from ..periodic import Periodic, TicksPeriodically
 from .frames import result_frame
 from .promql import evaluate, parse
 from .store import Labels, SeriesStore
@@ -24,7 +24,7 @@ from .store import Labels, SeriesStore
 __all__ = ["Scraper"]
 
 
-class Scraper:
+class Scraper(TicksPeriodically):
     """Scrape ``targets`` ({job name: base URL}) every ``interval_s`` seconds until stopped."""
 
     mode = "embedded"
@@ -78,19 +78,6 @@ class Scraper:
             self.store.mark_stale(t, self._last_written.get(job, set()) - written)
             self._last_written[job] = written
         self.scrapes += 1
-
-    @property
-    def running(self) -> bool:
-        return self._ticker.running
-
-    @property
-    def last_error(self) -> BaseException | None:
-        """What the scraper's last failed round raised (a target that is down is not an error: see ``errors``)."""
-        return self._ticker.last_error
-
-    @property
-    def error_count(self) -> int:
-        return self._ticker.error_count
 
     def start(self) -> Scraper:
         self._ticker.start()
