@@ -15,6 +15,7 @@ from .rules import (
     rule_test_files,
     run_promtool_tests,
 )
+from .ruletest import format_results, run_rule_tests
 from .stack import AlertingStack
 
 __all__ = [
@@ -33,10 +34,12 @@ __all__ = [
     "check_rules",
     "find_promtool",
     "format_notification",
+    "format_results",
     "lab_rule_files",
     "load_rules",
     "rule_files",
     "rule_test_files",
     "run_promtool_tests",
+    "run_rule_tests",
     "webhook_payload",
 ]
