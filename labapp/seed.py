@@ -2,10 +2,8 @@
 
 Notebook 04 runs the seed's global error counters (``make_seed_error_app``).
 
-Notebook 01 prints the metrics app, runs it, and then measures what is wrong
-with it. The only change from the seed: ``registry=`` on each metric, so that
-re-running a cell builds a fresh registry instead of raising
-"Duplicated timeseries in CollectorRegistry" on the global one.
+Notebook 01 prints the first seed's metrics app (``make_seed_app``), runs it,
+and then measures what is wrong with it. Its docstring lists what changed.
 
 Notebook 03 shows the seed's scheduled health check, which does not run as
 given (``SEED_HEALTH_CHECK``), and the corrected version below it.
@@ -13,14 +11,15 @@ given (``SEED_HEALTH_CHECK``), and the corrected version below it.
 Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
 written, apart from where the console exporter prints.
 
-Notebook 07 runs the seed's try/except fallback for recommendations
-(``make_seed_degrading_app``) against the lab's own catalog and recommender.
+Notebook 07 runs the seed's try/except fallback for recommendations, with its
+warning (``make_seed_degrading_app``), against the lab's catalog and recommender.
 
 Notebook 08 runs the seed's slowapi setup (``make_seed_limited_app``) and
 shows its throttling idea (``SEED_THROTTLE``), which does not run.
 
 Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
-(``make_seed_breaker_app``) against the lab's payments service.
+(``make_seed_breaker_app``) against the lab's payments service: its
+``except Exception`` tells declined customers their payment was delayed.
 
 Notebook 06 shows the second seed's log-file alert (``SEED_LOG_ALERT``); the
 version that runs is :func:`labapp.logs.check_log_file`.
@@ -28,6 +27,7 @@ version that runs is :func:`labapp.logs.check_log_file`.
 
 from __future__ import annotations
 
+import logging
 import random
 import sys
 import threading
@@ -40,12 +40,13 @@ import httpx
 import schedule
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.responses import Response
 
 __all__ = [
     "SEED_HEALTH_CHECK",
     "SEED_LOG_ALERT",
+    "SEED_METRICS_AS_STORED",
     "SEED_THROTTLE",
     "check_health",
     "make_seed_app",
@@ -59,32 +60,64 @@ __all__ = [
 
 
 def make_seed_app(registry: CollectorRegistry) -> FastAPI:
-    """The seed's app: metrics recorded in ``@app.middleware("http")``, labelled by raw path."""
+    """The first seed's ``metrics.py`` and ``main.py``, with its indentation restored.
+
+    What changed, and only that: ``registry=registry`` on both metrics and in
+    ``generate_latest(registry)`` (the seed uses the global registry, which
+    refuses a second definition when a cell is re-run), both files in one
+    function, and a ``/products/{product_id}`` route so there is something to
+    measure (the seed shows only ``/metrics``).
+    """
+    # metrics.py — define what you want to measure
+    # A counter only ever goes up — perfect for "how many requests"
+    REQUEST_COUNT = Counter(
+        'http_requests_total',
+        'Total HTTP requests',
+        ['method', 'path', 'status'],
+        registry=registry,
+    )
+    # A histogram records a distribution — perfect for "how long did it take"
+    REQUEST_DURATION = Histogram(
+        'http_request_duration_seconds',
+        'Request duration in seconds',
+        ['method', 'path'],
+        registry=registry,
+    )
+
+    # main.py — measure every request and expose the numbers
     app = FastAPI()
 
-    REQUEST_COUNT = Counter(
-        "request_count", "App Request Count", ["method", "endpoint", "http_status"], registry=registry
-    )
-    REQUEST_LATENCY = Histogram("request_latency_seconds", "Request latency", ["endpoint"], registry=registry)
-
-    @app.middleware("http")
-    async def monitor_requests(request: Request, call_next):  # type: ignore[no-untyped-def]
-        start_time = time.time()
+    @app.middleware('http')
+    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
         response = await call_next(request)
-        latency = time.time() - start_time
-        REQUEST_COUNT.labels(request.method, request.url.path, response.status_code).inc()
-        REQUEST_LATENCY.labels(request.url.path).observe(latency)
+        REQUEST_DURATION.labels(request.method, request.url.path).observe(
+            time.perf_counter() - start
+        )
+        REQUEST_COUNT.labels(
+            request.method, request.url.path, response.status_code
+        ).inc()
         return response
 
-    @app.get("/products/{product_id}")
-    async def read_product(product_id: int) -> dict[str, int]:
-        return {"product_id": product_id}
+    # Prometheus scrapes (visits) this endpoint on a schedule
+    @app.get('/metrics')
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type="text/plain")
+    @app.get('/products/{product_id}')  # not in the seed: a page to measure
+    async def read_product(product_id: int) -> dict[str, int]:
+        return {'product_id': product_id}
 
     return app
+
+
+# The seed's middleware exactly as the stored copy has it: every line at column 0.
+SEED_METRICS_AS_STORED = """\
+@app.middleware('http')
+async def measure(request: Request, call_next):
+start = time.perf_counter()
+response = await call_next(request)
+"""
 
 
 # The seed's health check, in outline as the material gave it: `except` with no
@@ -248,23 +281,43 @@ def make_seed_traced_app(out: TextIO = sys.stdout) -> FastAPI:
 
 
 def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
-    """The seed's graceful degradation: recommendations in a try/except that falls back to [].
+    """The first seed's product page, with its indentation restored: the catalog is essential
+    ("let it raise"), recommendations are fetched in a try/except that logs
+    ``logger.warning('recommendations unavailable: %s', err)`` and falls back to ``[]``.
 
-    The seed calls its services with ``requests.get(url)``, which has no
-    timeout at all; here an ``httpx.AsyncClient(timeout=None)`` does the same
-    without blocking the event loop. The lab's catalog and recommender answer it.
+    What changed, and only that: ``db`` and ``recommender``, which the seed never defines,
+    are small clients of the lab's catalog and recommender over HTTP (``httpx.AsyncClient``,
+    no timeout, like the seed, which sets none); a ``/products/{product_id}`` route serves
+    ``get_product_page``. The logger is ``logging.getLogger(__name__)``, here
+    ``labapp.seed``, so the lab's log capture sees its warnings.
     """
     client = httpx.AsyncClient(timeout=None)
 
-    async def get_product_details(product_id: int) -> dict[str, object]:
-        response = await client.get(f"{catalog_url}/products/{product_id}")
-        response.raise_for_status()
-        return dict(response.json())
+    class Catalog:  # not in the seed: `db`, on the lab's catalog service
+        async def get_product(self, product_id: int) -> dict[str, object]:
+            response = await client.get(f"{catalog_url}/products/{product_id}")
+            response.raise_for_status()
+            return dict(response.json())
 
-    async def get_recommendations(product_id: int) -> list[object]:
-        response = await client.get(f"{recommender_url}/recommendations/{product_id}")
-        response.raise_for_status()
-        return list(response.json()["items"])
+    class Recommender:  # not in the seed: `recommender`, on the lab's recommender service
+        async def fetch(self, product_id: int) -> list[object]:
+            response = await client.get(f"{recommender_url}/recommendations/{product_id}")
+            response.raise_for_status()
+            return list(response.json()["items"])
+
+    db, recommender = Catalog(), Recommender()
+
+    # A product page that still works when recommendations are down
+    logger = logging.getLogger(__name__)
+
+    async def get_product_page(product_id: int):  # type: ignore[no-untyped-def]
+        product = await db.get_product(product_id)  # essential — let it raise
+        try:
+            recommendations = await recommender.fetch(product_id)  # nice-to-have
+        except Exception as err:
+            logger.warning('recommendations unavailable: %s', err)
+            recommendations = []  # fall back instead of failing the whole page
+        return {'product': product, 'recommendations': recommendations}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -272,47 +325,56 @@ def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
         await client.aclose()  # not in the seed: the lab starts and stops this app many times
 
     app = FastAPI(lifespan=lifespan)
-
-    @app.get("/products/{product_id}")
-    async def get_product(product_id: int) -> dict[str, object]:
-        product = await get_product_details(product_id)
-        try:
-            recommendations = await get_recommendations(product_id)
-        except Exception:
-            recommendations = []  # Fallback to empty recommendations
-        return {"product": product, "recommendations": recommendations}
-
+    app.get('/products/{product_id}')(get_product_page)  # not in the seed: the route
     return app
 
 
 def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> FastAPI:
-    """The seed's circuit breaker: ``@circuit(failure_threshold=5, recovery_timeout=30)`` on the
-    payments call, and a "queued" answer while it is open.
+    """The first seed's circuit breaker, with its indentation restored: ``call_payment_api``
+    under ``@circuit(failure_threshold=5, recovery_timeout=30)``, and ``charge``, which catches
+    ``Exception`` and answers ``{'status': 'queued', 'note': 'payment delayed'}``.
 
-    As the seed wrote it, except: ``recovery_timeout`` is a parameter (lab-sized
-    values), the breaker is built per app (so a re-run starts closed), and
-    httpx's client stands in for ``requests`` (no timeout, like the seed's).
+    What changed, and only that: ``payment_client`` (which the seed never defines) is an
+    ``httpx.Client`` on the lab's payments service whose ``charge`` posts the order and raises
+    on an error status, as the seed's comment says; ``recovery_timeout`` is a parameter
+    (lab-sized values); the breaker is built per app (a re-run starts closed); a ``/checkout``
+    route calls ``charge``.
     """
-    from circuitbreaker import CircuitBreakerError, CircuitBreakerMonitor, circuit
+    from circuitbreaker import CircuitBreakerMonitor, circuit
 
+    class PaymentClient:  # not in the seed: a real payments endpoint behind its name
+        def __init__(self) -> None:
+            self.http = httpx.Client(base_url=payments_url, timeout=None)
+
+        def charge(self, order: dict[str, object]) -> dict[str, object]:
+            response = self.http.post('/charges', json=order)
+            response.raise_for_status()  # "raises on failure"
+            return dict(response.json())
+
+    payment_client = PaymentClient()
+
+    # After 5 failures the circuit "opens" and calls fail fast for 30 seconds,
+    # instead of hanging while the broken service times out.
     @circuit(failure_threshold=5, recovery_timeout=recovery_timeout)
-    def call_payment_service(data: dict[str, object]) -> dict[str, object]:
-        response = httpx.post(f"{payments_url}/charges", json=data, timeout=None)
-        response.raise_for_status()
-        return dict(response.json())
+    def call_payment_api(order):  # type: ignore[no-untyped-def]
+        return payment_client.charge(order)  # raises on failure
+
+    def charge(order):  # type: ignore[no-untyped-def]
+        try:
+            return call_payment_api(order)
+        except Exception:
+            # Plan B while the circuit is open
+            return {'status': 'queued', 'note': 'payment delayed'}
 
     app = FastAPI()
 
-    @app.post("/checkout")
-    def checkout(data: dict[str, object]) -> dict[str, object]:
-        try:
-            return call_payment_service(data)
-        except CircuitBreakerError:
-            return {"status": "queued"}
+    @app.post('/checkout')  # not in the seed: the route that calls charge()
+    def checkout(order: dict[str, object]) -> dict[str, object]:
+        return charge(order)  # type: ignore[no-any-return]
 
     # Not in the seed: the breaker object, to watch its state. The decorator
     # registered it under the function's name a moment ago.
-    app.state.breaker = CircuitBreakerMonitor.get(call_payment_service.__qualname__)
+    app.state.breaker = CircuitBreakerMonitor.get(call_payment_api.__qualname__)
     return app
 
 

@@ -128,8 +128,8 @@ def test_seed_app_grows_one_series_per_id(registry: CollectorRegistry) -> None:
     ids = range(1, 301)
     statuses = _send(make_seed_app(registry), [f"/products/{i}" for i in ids])
     assert set(statuses) == {200}
-    endpoints = {labels["endpoint"] for labels in _series(registry, "request_count_total")}
-    assert endpoints == {f"/products/{i}" for i in ids}  # one series per id: unbounded
+    paths = {labels["path"] for labels in _series(registry, "http_requests_total")}
+    assert paths == {f"/products/{i}" for i in ids}  # one series per id: unbounded
 
 
 # -- the real shop over HTTP --------------------------------------------------------

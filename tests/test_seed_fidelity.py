@@ -1,0 +1,215 @@
+"""The seed code the notebooks print must stay the seeds' own code.
+
+Each notebook that shows "the seed's code" prints a function or a string from
+``labapp/seed.py``. These tests pin, as literals, the facts quoted from the two
+seed documents (metric names, labels, calls, values, exception handling,
+messages), so that a look-alike cannot creep back in. Where the seed documents
+themselves are present (``/work/shared/seeds``, not in CI), the same literals
+are also checked against them.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry
+
+from labapp import seed
+
+SEED_PY = Path(seed.__file__)
+TREE = ast.parse(SEED_PY.read_text())
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SEED_DOCS = Path("/work/shared/seeds")
+
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _function(name: str, within: ast.AST = TREE) -> Function:
+    """The one function ``name`` defined in ``within`` (module level or directly in a function body)."""
+    body = within.body if isinstance(within, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef) else []
+    found = [n for n in body if isinstance(n, Function) and n.name == name]
+    assert len(found) == 1, f"{name} defined {len(found)} times there in labapp/seed.py"
+    return found[0]
+
+
+def _calls(node: ast.AST, name: str) -> list[ast.Call]:
+    """Calls to ``name`` (a plain name or the last attribute) anywhere under ``node``."""
+    out = []
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call):
+            func = call.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            if called == name:
+                out.append(call)
+    return out
+
+
+def _literals(call: ast.Call) -> list[object]:
+    """The positional arguments of ``call`` that are literals."""
+    values = []
+    for arg in call.args:
+        try:
+            values.append(ast.literal_eval(arg))
+        except ValueError:
+            values.append(None)
+    return values
+
+
+def _keywords(call: ast.Call) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            continue
+        try:
+            out[kw.arg] = ast.literal_eval(kw.value)
+        except ValueError:
+            out[kw.arg] = ast.unparse(kw.value)
+    return out
+
+
+def _notebook_code(name: str) -> str:
+    cells = json.loads((NOTEBOOKS / name).read_text())["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def _in_seed_docs(*facts: str) -> None:
+    """Where the seed documents are present, each fact must appear in one of them (spaces ignored)."""
+    if not SEED_DOCS.is_dir():
+        return
+    text = "".join(p.read_text() for p in sorted(SEED_DOCS.glob("*.txt"))).replace(" ", "")
+    for fact in facts:
+        assert fact.replace(" ", "") in text, f"not in the seeds: {fact!r}"
+
+
+# -- 01 · metrics: the first seed's metrics.py and main.py ---------------------------
+
+
+def test_01_seed_metrics_names_labels_and_calls() -> None:
+    fn = _function("make_seed_app")
+    (counter,) = _calls(fn, "Counter")
+    (histogram,) = _calls(fn, "Histogram")
+    assert _literals(counter) == ["http_requests_total", "Total HTTP requests", ["method", "path", "status"]]
+    assert _literals(histogram) == [
+        "http_request_duration_seconds",
+        "Request duration in seconds",
+        ["method", "path"],
+    ]
+    assert len(_calls(fn, "perf_counter")) == 2
+    assert not _calls(fn, "time"), "the seed times with time.perf_counter(), not time.time()"
+    (response,) = _calls(fn, "Response")
+    assert ast.unparse(response.keywords[0].value) == "CONTENT_TYPE_LATEST"
+    assert _calls(fn, "generate_latest")
+    source = ast.unparse(fn)
+    assert "app.middleware('http')" in source and "async def measure(request: Request, call_next)" in source
+    _in_seed_docs(
+        "'http_requests_total',\n'Total HTTP requests',\n['method', 'path', 'status'],",
+        "'http_request_duration_seconds',\n'Request duration in seconds',\n['method', 'path'],",
+        "start = time.perf_counter()",
+        "Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)",
+    )
+
+
+def test_01_seed_app_exposes_the_seeds_names_as_written() -> None:
+    registry = CollectorRegistry()
+    transport = httpx.ASGITransport(app=seed.make_seed_app(registry))
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://seed") as client:
+            await client.get("/products/1")
+            return await client.get("/metrics")
+
+    import asyncio
+
+    page = asyncio.run(go())
+    assert page.headers["content-type"] == CONTENT_TYPE_LATEST
+    labels = {"method": "GET", "path": "/products/1", "status": "200"}
+    assert registry.get_sample_value("http_requests_total", labels) == 1
+    assert "http_requests_total_total" not in page.text  # prometheus-client keeps the seed's name
+    timed = {"method": "GET", "path": "/products/1"}
+    assert registry.get_sample_value("http_request_duration_seconds_count", timed) == 1
+
+
+def test_01_stored_seed_shows_its_lost_indentation() -> None:
+    with pytest.raises(IndentationError):
+        compile(seed.SEED_METRICS_AS_STORED, "seed", "exec")
+    assert all(not line.startswith(" ") for line in seed.SEED_METRICS_AS_STORED.splitlines())
+    _in_seed_docs(seed.SEED_METRICS_AS_STORED)
+
+
+def test_01_notebook_prints_the_seed_app() -> None:
+    code = _notebook_code("01_metrics.ipynb")
+    assert "inspect.getsource(make_seed_app)" in code
+    assert "SEED_METRICS_AS_STORED" in code
+    assert "request_count" not in code
+
+
+def test_seed_module_source_is_what_inspect_prints() -> None:
+    assert inspect.getsource(seed.make_seed_app) in SEED_PY.read_text()
+
+
+# -- 09 · circuit breaker: the first seed's call_payment_api and charge --------------
+
+
+def test_09_seed_breaker_values_and_its_broad_except() -> None:
+    fn = _function("make_seed_breaker_app")
+    api = _function("call_payment_api", fn)
+    (decorator,) = api.decorator_list
+    assert isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "circuit"
+    kws = {kw.arg: ast.unparse(kw.value) for kw in decorator.keywords}
+    assert kws == {"failure_threshold": "5", "recovery_timeout": "recovery_timeout"}
+    assert ast.unparse(fn.args.defaults[-1]) == "30"  # the seed's 30 s unless a notebook sizes it
+    assert "return payment_client.charge(order)" in ast.unparse(api)
+    charge = _function("charge", fn)
+    (handler,) = [n for n in ast.walk(charge) if isinstance(n, ast.ExceptHandler)]
+    assert handler.type is not None and ast.unparse(handler.type) == "Exception"
+    (answer,) = [n for n in ast.walk(handler) if isinstance(n, ast.Return)]
+    assert answer.value is not None
+    assert ast.literal_eval(answer.value) == {"status": "queued", "note": "payment delayed"}
+    _in_seed_docs(
+        "@circuit(failure_threshold=5, recovery_timeout=30)",
+        "def call_payment_api(order):",
+        "except Exception:",
+        "return {'status': 'queued', 'note': 'payment delayed'}",
+    )
+
+
+def test_09_notebook_prints_the_seed_breaker() -> None:
+    code = _notebook_code("09_circuit_breaker_and_retries.ipynb")
+    assert "inspect.getsource(make_seed_breaker_app)" in code
+    assert '{"status": "queued", "note": "payment delayed"}' in code
+
+
+# -- 07 · graceful degradation: the first seed's get_product_page --------------------
+
+
+def test_07_seed_fallback_logs_the_seeds_warning() -> None:
+    fn = _function("make_seed_degrading_app")
+    page = _function("get_product_page", fn)
+    assert isinstance(page, ast.AsyncFunctionDef)  # the seed's is `async def`
+    (handler,) = [n for n in ast.walk(page) if isinstance(n, ast.ExceptHandler)]
+    assert handler.type is not None and ast.unparse(handler.type) == "Exception" and handler.name == "err"
+    (warning,) = _calls(handler, "warning")
+    assert ast.unparse(warning) == "logger.warning('recommendations unavailable: %s', err)"
+    assert "recommendations = []" in ast.unparse(handler)
+    source = ast.unparse(page)
+    assert "product = await db.get_product(product_id)" in source
+    assert "recommendations = await recommender.fetch(product_id)" in source
+    assert "return {'product': product, 'recommendations': recommendations}" in source
+    assert "logger = logging.getLogger(__name__)" in ast.unparse(fn)
+    _in_seed_docs(
+        "logger.warning('recommendations unavailable: %s', err)",
+        "recommendations = [] # fall back instead of failing the whole page",
+        "return {'product': product, 'recommendations': recommendations}",
+    )
+
+
+def test_07_notebook_prints_the_seed_page_and_its_warning() -> None:
+    code = _notebook_code("07_graceful_degradation.ipynb")
+    assert "inspect.getsource(make_seed_degrading_app)" in code
+    assert '"recommendations unavailable: "' in code
