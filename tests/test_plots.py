@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import matplotlib
+import matplotlib.axes
+import matplotlib.colors
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -62,7 +65,9 @@ def faults() -> list[FaultWindow]:
     ]
 
 
-def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callable[[], Figure]]:
+def _figures(
+    result: LoadResult, faults: list[FaultWindow], ax: matplotlib.axes.Axes | None = None
+) -> dict[str, Callable[[], Figure]]:
     buckets = [(0.01, 40.0), (0.025, 120.0), (0.05, 150.0), (0.25, 195.0), (float("inf"), 200.0)]
     probes = pd.DataFrame(
         {
@@ -108,8 +113,9 @@ def _figures(result: LoadResult, faults: list[FaultWindow]) -> dict[str, Callabl
             threshold=0.05,
             faults=faults,
             notifications=[(STARTED + 5, "firing")],
+            ax=ax,
         ),
-        "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults),
+        "plot_budget_burn": lambda: plots.plot_budget_burn(result, slo=0.99, faults=faults, ax=ax),
         "plot_trace_waterfall": lambda: plots.plot_trace_waterfall(_spans()),
         "plot_service_latency": lambda: plots.plot_service_latency(_spans()),
         "plot_allowed_by_client": lambda: plots.plot_allowed_by_client(result, limit_per_s=10),
@@ -181,13 +187,53 @@ def test_plot_returns_a_figure_with_title_and_axis_labels(
 ) -> None:
     figure = _figures(result, faults)[name]()
     assert isinstance(figure, Figure)
-    # one Axes, or one plus a twin sharing its x axis (a second unit on the right)
-    assert len(figure.axes) == 1 or (name == "plot_budget_burn" and len(figure.axes) == 2)
+    # one Axes, or two stacked panels sharing x (the second says what its x axis is)
+    assert len(figure.axes) == 1 or (name in STACKED and len(figure.axes) == 2)
     ax = figure.axes[0]
     assert ax.get_title()
-    assert ax.get_xlabel()
+    assert figure.axes[-1].get_xlabel()
     assert all(a.get_ylabel() for a in figure.axes)
     figure.canvas.draw()  # renders without error
+
+
+STACKED = {"plot_alert_timeline", "plot_budget_burn"}
+
+
+@pytest.mark.parametrize("name", sorted(STACKED))
+@pytest.mark.parametrize("given", [False, True])
+def test_two_quantities_get_stacked_panels_not_twin_axes(
+    name: str, given: bool, result: LoadResult, faults: list[FaultWindow]
+) -> None:
+    figures = _figures(result, faults)
+    if given:  # drawn on an axes the caller made: the lower panel goes under it
+        figure, ax = plt.subplots(layout="constrained")
+        figures = _figures(result, faults, ax=ax)
+        assert figures[name]() is figure
+    else:
+        figure = figures[name]()
+    figure.canvas.draw()
+    top, bottom = [panel for ax in figure.axes for panel in (ax, *ax.child_axes)]
+    assert top.get_shared_x_axes().joined(top, bottom)
+    assert bottom.get_window_extent().y1 <= top.get_window_extent().y0  # one under the other, not twins
+
+
+def test_alert_states_sit_in_their_own_lane(result: LoadResult, faults: list[FaultWindow]) -> None:
+    top, lane = _figures(result, faults)["plot_alert_timeline"]().axes
+    assert not top.collections  # no state markers on the percentage axis
+    assert [t.get_text() for t in lane.get_yticklabels()] == ["alert state", "notification"]
+    assert any("notified: firing" in t.get_text() for t in lane.texts)
+    assert not top.texts  # no labels crossing the ratio line
+
+
+def test_the_budget_plot_says_the_run_is_the_slo_period_and_what_zero_means(
+    result: LoadResult, faults: list[FaultWindow]
+) -> None:
+    top, budget = plots.plot_budget_burn(result, slo=0.99, faults=faults).axes
+    assert "whole SLO period" in budget.get_xlabel()
+    assert budget.get_ylim()[0] == 0
+    (left,) = [line for line in budget.lines if line.get_label() == "budget left"]
+    assert np.asarray(left.get_ydata(), dtype=float).min() >= 0  # clipped at 0, not plunging to -100 %
+    assert any("every further error is over the SLO" in t.get_text() for t in budget.texts)
 
 
 def test_the_package_only_re_exports_and_plots_take_data_not_a_lab() -> None:
@@ -263,3 +309,112 @@ def test_window_strategies_count_the_busiest_second() -> None:
         {"fixed-window": pd.DataFrame({"t": [0.0, 0.9, 0.95, 1.05, 1.06], "status": [200] * 5})}, limit=2
     )
     assert "busiest 1 s: 4 allowed (over the limit of 2)" in [t.get_text() for t in figure.axes[0].texts]
+
+
+def _records(latencies_s: list[float]) -> LoadResult:
+    records = [
+        Record(STARTED + i / 10, STARTED + i / 10, s, s, 200, "GET", "/items", "client-0", "")
+        for i, s in enumerate(latencies_s)
+    ]
+    return LoadResult(records, mode="open", started=STARTED, duration_s=len(records) / 10, target_rate=10.0)
+
+
+def test_the_latency_histogram_is_linear_over_a_narrow_range_and_log_over_a_wide_one() -> None:
+    narrow = plots.plot_latency_histogram(_records([0.005 + 0.007 * i / 99 for i in range(100)])).axes[0]
+    assert narrow.get_xscale() == "linear"
+    assert "linear" in narrow.get_xlabel()
+    wide = plots.plot_latency_histogram(_records([0.005 * 1.1**i for i in range(60)])).axes[0]
+    assert wide.get_xscale() == "log"
+    wide.figure.canvas.draw()
+    labels = [t.get_text() for t in wide.get_xticklabels(minor=True) if t.get_text()]
+    assert labels == []  # no minor labels in another notation (6×10⁰ beside 10)
+
+
+def _fault_colours(ax: matplotlib.axes.Axes) -> dict[str, tuple[float, float, float]]:
+    handles, labels = ax.get_legend_handles_labels()
+    return {
+        label: matplotlib.colors.to_rgb(handle.get_facecolor())  # type: ignore[attr-defined]
+        for handle, label in zip(handles, labels, strict=True)
+        if label.startswith("fault: ")
+    }
+
+
+def test_each_fault_gets_its_own_colour_and_none_is_green(result: LoadResult) -> None:
+    faults = [
+        FaultWindow("catalog", "outage", STARTED + 0.5, STARTED + 1.0),
+        FaultWindow("recommender", "outage", STARTED + 1.0, STARTED + 2.0),
+        FaultWindow("recommender", "latency 5 s", STARTED + 2.0, STARTED + 3.0),
+        FaultWindow("recommender", "outage", STARTED + 3.0, STARTED + 3.5),  # the same fault again
+    ]
+    for figure in (
+        plots.plot_rates(result, faults=faults),
+        plots.plot_latency_over_time(result, faults=faults),
+    ):
+        colours = _fault_colours(figure.axes[0])
+        assert list(colours) == [
+            "fault: catalog: outage",
+            "fault: recommender: outage",
+            "fault: recommender: latency 5 s",
+        ]  # each labelled once
+        assert len(set(colours.values())) == 3
+        for label, (r, g, b) in colours.items():
+            assert not (g > r and g > b), f"{label} is shaded green"
+
+
+@pytest.mark.parametrize("name", ["plot_rates", "plot_latency_over_time"])
+def test_windowed_values_are_steps_from_the_window_start(
+    name: str, result: LoadResult, faults: list[FaultWindow]
+) -> None:
+    ax = _figures(result, faults)[name]().axes[0]
+    assert ax.lines
+    for line in ax.lines:
+        assert line.get_drawstyle() == "steps-post"
+        assert np.asarray(line.get_xdata(), dtype=float)[0] == 0.0  # the first window starts at 0, not at its middle
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "plot_latency_histogram",
+        "plot_latency_over_time",
+        "plot_rates",
+        "plot_bucket_comparison",
+        "plot_query",
+        "plot_series",
+        "plot_uptime",
+        "plot_alert_timeline",
+        "plot_budget_burn",
+        "plot_breaker_timeline",
+    ],
+)
+def test_legends_sit_outside_the_data(name: str, result: LoadResult, faults: list[FaultWindow]) -> None:
+    figure = _figures(result, faults)[name]()
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    legends = [legend for ax in figure.axes if (legend := ax.get_legend()) is not None] + list(figure.legends)
+    assert legends, name
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in figure.axes:
+            assert not box.overlaps(ax.get_window_extent(renderer)), f"{name}: the legend covers the data"
+
+
+def test_side_by_side_panels_keep_their_legends_below_and_their_y_range(result: LoadResult) -> None:
+    figure, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True, layout="constrained")
+    for ax in axes:
+        plots.plot_latency_over_time(result, ax=ax)
+    figure.canvas.draw()
+    for ax in axes:
+        legend = ax.get_legend()
+        assert legend is not None
+        assert legend.get_window_extent().y1 < ax.get_window_extent().y0  # below the panel
+        top = max(np.asarray(line.get_ydata(), dtype=float).max() for line in ax.lines)
+        assert ax.get_ylim()[1] < top * 1.5  # no headroom stretching the axis
+
+
+def test_thresholds_carry_their_unit(result: LoadResult, faults: list[FaultWindow]) -> None:
+    ax = _figures(result, faults)["plot_series"]().axes[0]
+    assert "threshold 2%" in ax.get_legend_handles_labels()[1]
+    bare = plots.plot_series({"a": ([0, 1], [1, 2])}, title="t?", ylabel="latency (ms)", threshold=250,
+                             threshold_unit=" ms")  # fmt: skip
+    assert "threshold 250 ms" in bare.axes[0].get_legend_handles_labels()[1]

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..faults import FaultWindow
-from .base import axes_or_new, shade_faults
+from .base import axes_or_new, legend_outside, shade_faults
 
 __all__ = ["plot_uptime"]
 
@@ -47,5 +47,5 @@ def plot_uptime(
     ax.set_ylabel("endpoint probed")
     ax.set_title(title or "When was each endpoint up? (green: 200 in time, red: not)")
     if faults:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize="small")
+        legend_outside(ax)
     return ax.figure  # type: ignore[return-value]

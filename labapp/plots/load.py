@@ -8,12 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
 
 from ..analysis import error_mask, latency_percentiles, windowed_rates
 from ..faults import FaultWindow
 from ..load import LoadResult
-from .base import axes_or_new, shade_faults
+from .base import axes_or_new, legend_outside, scale_for_range, shade_faults, step_windows
 
 __all__ = ["plot_latency_histogram", "plot_latency_over_time", "plot_rates", "plot_status_mix"]
 
@@ -23,17 +22,21 @@ def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title:
     frame = result.to_frame()
     ax = axes_or_new(ax)
     ms = frame["latency_s"] * 1000
-    bins = np.logspace(math.log10(max(ms.min(), 0.1)), math.log10(max(ms.max(), 1.0)), 40)
+    low, high = float(ms.min()), float(ms.max())
+    if scale_for_range(ax, "x", max(low, 0.1), max(high, 1.0)):
+        bins = np.logspace(math.log10(max(low, 0.1)), math.log10(max(high, 1.0)), 40)
+        scale = "log scale"
+    else:
+        bins = np.linspace(low, max(high, low + 1e-3), 40)
+        scale = "linear scale"
     ax.hist(ms, bins=list(bins), color="tab:blue", alpha=0.8)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(ScalarFormatter())
     for p, style in ((50, "-"), (95, "--"), (99, ":")):
         value = float(ms.quantile(p / 100))
         ax.axvline(value, color="black", linestyle=style, label=f"p{p} = {value:.1f} ms")
-    ax.set_xlabel("latency (ms, log scale)")
+    ax.set_xlabel(f"latency (ms, {scale})")
     ax.set_ylabel("requests")
     ax.set_title(title or f"How long did {len(frame)} requests take?")
-    ax.legend()
+    legend_outside(ax)
     return ax.figure  # type: ignore[return-value]
 
 
@@ -49,15 +52,19 @@ def plot_latency_over_time(
     table = latency_percentiles(result, window_s)
     ax = axes_or_new(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
+    colours = {"p50": "tab:blue", "p95": "midnightblue", "p99": "black"}
     for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"], strict=True):
-        ax.plot(table["t"] + window_s / 2, table[column], style, marker=".", label=column)
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(ScalarFormatter())
-    ax.set_ylim(top=ax.get_ylim()[1] * 3)  # headroom for the legend
+        step_windows(ax, table["t"], table[column], window_s, linestyle=style, color=colours[column], label=column)
+    values = table[["p50", "p95", "p99"]].to_numpy()
+    if values.size and scale_for_range(ax, "y", float(values.min()), float(values.max())):
+        ax.set_ylim(values.min() / 1.3, values.max() * 1.3)
+    else:
+        ax.set_ylim(0, max(float(values.max(initial=0)), 1e-3) * 1.08)
+    ax.set_xlim(0, max(result.duration_s, float(table["t"].to_numpy().max(initial=0)) + window_s))
     ax.set_xlabel("time since load started (s)")
     ax.set_ylabel(f"latency per {window_s:g} s window (ms)")
     ax.set_title(title or "Does latency rise while a dependency misbehaves?")
-    ax.legend(loc="upper left", fontsize="small")
+    legend_outside(ax)
     return ax.figure  # type: ignore[return-value]
 
 
@@ -73,14 +80,14 @@ def plot_rates(
     table = windowed_rates(result, window_s)
     ax = axes_or_new(ax)
     shade_faults(ax, faults, result.started, result.duration_s)
-    x = table["t"] + window_s / 2
-    ax.plot(x, table["rate"], marker=".", label="requests/s")
-    ax.plot(x, table["error_rate"], marker=".", color="tab:red", label="errors/s (5xx or no answer)")
-    ax.set_ylim(0, max(table["rate"].max(), 1) * 1.4)  # headroom for the legend
+    step_windows(ax, table["t"], table["rate"], window_s, color="tab:blue", label="requests/s")
+    step_windows(ax, table["t"], table["error_rate"], window_s, color="tab:red", label="errors/s (5xx or no answer)")
+    ax.set_ylim(0, max(float(table["rate"].max()), 1) * 1.08)
+    ax.set_xlim(0, max(result.duration_s, float(table["t"].to_numpy().max(initial=0)) + window_s))
     ax.set_xlabel("time since load started (s)")
     ax.set_ylabel(f"requests per second ({window_s:g} s windows)")
     ax.set_title(title or "How many requests fail, and when?")
-    ax.legend(loc="upper left", fontsize="small")
+    legend_outside(ax)
     return ax.figure  # type: ignore[return-value]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 
 from ..faults import FaultWindow
 from ..load import LoadResult
-from .base import axes_or_new, shade_faults
+from .base import axes_or_new, legend_outside, shade_faults
 
 __all__ = ["plot_bucket_comparison", "plot_query", "plot_series", "plot_series_counts"]
 
@@ -44,7 +45,7 @@ def plot_bucket_comparison(
     ax.set_xlabel("latency bucket (ms)")
     ax.set_ylabel("share of requests (%)")
     ax.set_title(title or "Do the server's buckets agree with what clients saw?")
-    ax.legend()
+    legend_outside(ax)
     return ax.figure  # type: ignore[return-value]
 
 
@@ -74,12 +75,12 @@ def plot_query(
         )
         ax.plot(part["time"] - t0, part["value"] * scale, marker=".", label=tag or "query result")
     if len(frame) and (frame["value"].dropna() >= 0).all():
-        ax.set_ylim(0, max(ax.get_ylim()[1], 1e-9) * 1.3)  # from zero, headroom for the legend
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1e-9))  # from zero
     ax.set_xlabel("time since start (s)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if len(frame):
-        ax.legend(loc="upper left", fontsize="small")
+        legend_outside(ax)
     return ax.figure  # type: ignore[return-value]
 
 
@@ -97,6 +98,14 @@ def plot_series_counts(counts: dict[str, int], *, ax: Axes | None = None, title:
     return ax.figure  # type: ignore[return-value]
 
 
+def _unit_of(label: str) -> str:
+    """The unit in an axis label, for a value drawn on that axis: "errors (%)" -> "%", "p95 (ms, ...)" -> " ms"."""
+    if "%" in label:
+        return "%"
+    found = re.search(r"\(([^\s,()]+)", label)
+    return f" {found.group(1)}" if found else ""
+
+
 def plot_series(
     lines: dict[str, tuple[Sequence[float], Sequence[float]]],
     *,
@@ -106,19 +115,25 @@ def plot_series(
     faults: Sequence[FaultWindow] | None = None,
     t0: float | None = None,
     threshold: float | None = None,
+    threshold_unit: str | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Several (x, y) lines on one axes, e.g. one quantity computed three ways."""
+    """Several (x, y) lines on one axes, e.g. one quantity computed three ways.
+
+    ``threshold`` draws a horizontal line labelled with its unit: ``threshold_unit``
+    (e.g. ``"%"``, ``" ms"``), by default the unit in ``ylabel``'s parentheses.
+    """
     ax = axes_or_new(ax)
     if t0 is not None:
         shade_faults(ax, faults, t0)
     for (label, (x, y)), style in zip(lines.items(), ["-", "--", ":", "-."] * 3, strict=False):
         ax.plot(list(x), list(y), style, marker=".", label=label)
     if threshold is not None:
-        ax.axhline(threshold, color="black", linewidth=0.8, label=f"threshold {threshold:g}")
-    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.3)
+        unit = threshold_unit if threshold_unit is not None else _unit_of(ylabel)
+        ax.axhline(threshold, color="black", linewidth=0.8, label=f"threshold {threshold:g}{unit}")
+    ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize="small")
+    legend_outside(ax)
     return ax.figure  # type: ignore[return-value]

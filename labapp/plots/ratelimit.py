@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..faults import FaultWindow
 from ..load import LoadResult
-from .base import axes_or_new, shade_faults
+from .base import axes_or_new, legend_outside, shade_faults
 
 __all__ = ["busiest_window", "plot_allowed_by_client", "plot_window_strategies"]
 
@@ -60,7 +60,7 @@ def plot_window_strategies(
     ax.invert_yaxis()
     ax.set_xlabel("time since the first request (s)")
     ax.set_ylabel("strategy")
-    ax.legend(loc="lower left", fontsize="small")
+    legend_outside(ax, below=True)
     ax.set_title(title or f"How many requests pass a {limit} per {window_s:g} s limit at a window boundary?")
     return ax.figure  # type: ignore[return-value]
 
@@ -100,5 +100,5 @@ def plot_allowed_by_client(
     ax.set_ylabel("client (one source address each)")
     limit = f" (limit {limit_per_s:g}/s each)" if limit_per_s is not None else ""
     ax.set_title(title or f"Does each client get its share{limit}, and who is turned away?")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, fontsize="small", frameon=False)
+    legend_outside(ax, below=True, frameon=False)
     return ax.figure  # type: ignore[return-value]
