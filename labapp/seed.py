@@ -1,12 +1,15 @@
 """The seed's code, as the course material wrote it, made runnable.
 
-Notebook 04 runs the seed's global error counters (``make_seed_error_app``).
+Notebook 04 shows the second seed's error-rate handler as printed
+(``SEED_ERROR_RATE``) and runs its smallest correction (``make_seed_error_app``).
 
 Notebook 01 prints the first seed's metrics app (``make_seed_app``), runs it,
 and then measures what is wrong with it. Its docstring lists what changed.
 
-Notebook 03 shows the seed's scheduled health check, which does not run as
-given (``SEED_HEALTH_CHECK``), and the corrected version below it.
+Notebook 03 shows the second seed's scheduled health check as printed
+(``SEED_HEALTH_CHECK``), which does not compile, the smallest correction
+(``make_seed_health_check``), and the lab's version (``check_health``,
+``run_health_schedule``).
 
 Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
 written, apart from where the console exporter prints.
@@ -32,7 +35,7 @@ import random
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TextIO
 
@@ -44,11 +47,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.responses import Response
 
 __all__ = [
+    "SEED_ERROR_RATE",
     "SEED_HEALTH_CHECK",
     "SEED_LOG_ALERT",
     "SEED_METRICS_AS_STORED",
     "SEED_THROTTLE",
     "check_health",
+    "make_seed_health_check",
     "make_seed_app",
     "make_seed_breaker_app",
     "make_seed_degrading_app",
@@ -120,23 +125,77 @@ response = await call_next(request)
 """
 
 
-# The seed's health check, in outline as the material gave it: `except` with no
-# body is a SyntaxError, and nothing ever calls schedule.every(...).do(...) or
-# schedule.run_pending(), so even fixed it would never run.
+# The second seed's health check, exactly as the article prints it, indentation
+# included: copied from a web page, it is made of non-breaking spaces (\xa0), and
+# Python stops at the first one. With plain spaces, it stops at the first
+# `except`, which has no `try`.
+# Its other defects: `raise_for_status()` compared with None (in httpx it returns
+# the response, so "OK" is never printed), `endpoint = ""`, two functions whose
+# bodies are only a comment, and `BackgroundTasks` asked for in a start-up hook
+# that is never registered (FastAPI injects it into request handlers only).
 SEED_HEALTH_CHECK = """\
-import requests
+from fastapi import FastAPI, BackgroundTasks, HTTPException
+import httpx
 import schedule
 import time
 
-def check_health():
-    try:
-        response = requests.get("http://localhost:8000/health")
-        if response.status_code == 200:
-            print("Service is healthy")
-        else:
-            print("Service is unhealthy")
-    except
+#Endpoint to validate for health and availability
+endpoint = ""
+
+def endpoint_health_check():
+\xa0 \xa0 \xa0 response = httpx.get(endpoint)
+\xa0 \xa0 \xa0 status = response.raise_for_status()
+\xa0 \xa0 \xa0 if status == None:
+\xa0 \xa0 \xa0 \xa0 Health_check = "OK"
+\xa0 \xa0 \xa0 \xa0 print(f"Health Status: {Health_check}")
+\xa0 \xa0 except httpx.RequestError as e:
+\xa0 \xa0 \xa0 error = f"Error: {str(e)}"
+\xa0 \xa0 \xa0 print(f"Health Status: {error}")
+\xa0 except httpx.HTTPError as e:
+\xa0 \xa0 \xa0 error = f"HTTP Error: {e.response.status_code}"
+\xa0 \xa0 \xa0 print(f"Health Status: {error}")
+\xa0 except Exception as e:
+\xa0 \xa0 \xa0 error = f"Unexpected Error: {str(e)}"
+\xa0 \xa0 \xa0 print(f"Health Status: {error}")
+
+def run_periodic_health_checks():
+\xa0 # Schedule the health check every 10 mins
+
+app = FastAPI()
+
+async def on_startup(background_health_check_init: BackgroundTasks):
+\xa0 # Starting background periodic health check
 """
+
+
+def make_seed_health_check(endpoint: str) -> Callable[[], None]:
+    """The seed's ``endpoint_health_check``, with the smallest correction that lets it run.
+
+    The correction: plain spaces for the non-breaking ones, consistent
+    indentation, and a ``try:`` above the first three lines; ``endpoint`` is a
+    parameter (the seed's is ``""``). Everything
+    else is the seed's, including ``status == None``, which is never true in
+    httpx: ``raise_for_status()`` returns the response, so "OK" is never printed.
+    """
+
+    def endpoint_health_check():  # type: ignore[no-untyped-def]
+        try:
+            response = httpx.get(endpoint)
+            status = response.raise_for_status()
+            if status == None:  # noqa: E711  # the seed's comparison, kept
+                Health_check = "OK"
+                print(f"Health Status: {Health_check}")
+        except httpx.RequestError as e:
+            error = f"Error: {str(e)}"
+            print(f"Health Status: {error}")
+        except httpx.HTTPError as e:
+            error = f"HTTP Error: {e.response.status_code}"  # type: ignore[attr-defined]
+            print(f"Health Status: {error}")
+        except Exception as e:
+            error = f"Unexpected Error: {str(e)}"
+            print(f"Health Status: {error}")
+
+    return endpoint_health_check  # type: ignore[no-any-return]
 
 
 # The second seed's log-based alerting, in outline as the material gave it.
@@ -206,48 +265,90 @@ def run_health_schedule(url: str, every_s: float, log: list[str], stop: threadin
     return thread
 
 
-def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed: int = 0) -> FastAPI:
-    """The seed's error-rate tracking: two counters, bumped in ``@app.middleware("http")``.
+# The second seed's error-rate tracking, exactly as the article prints it. It
+# does not compile (non-breaking spaces; then a parenthesis never closed), and
+# once it does: JSONResponse is not imported, calculate_error_rate() does not
+# exist, the handler is never registered, and total_requests grows only inside
+# the error handler, so the rate is 100 % as soon as there is one error.
+SEED_ERROR_RATE = """\
+from fastapi import FastAPI, HTTPException
 
-    The seed keeps them as module globals; here they live in this factory so a
-    re-run starts from zero (read them at ``app.state.error_rate()``). Its route
-    answers 503 (an HTTPException) to ``fail_share`` of requests and raises a
-    plain exception for ``crash_share``, as a real service's bugs would.
+app = FastAPI()
+
+error_count = 0
+total_requests = 0
+
+async def http_exception_handler(rqst, excpn):
+\xa0 global error_count, total_requests
+\xa0 error_count += 1
+\xa0 total_requests += 1
+\xa0 return JSONResponse(
+\xa0 \xa0 \xa0 content={"error": excpn.detail, "error_rate": calculate_error_rate()},
+
+def error_rate_validation():
+\xa0 if total_requests == 0:
+\xa0 \xa0 \xa0 return 0.0
+\xa0 return (error_count / total_requests) * 100.0
+"""
+
+
+def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed: int = 0) -> FastAPI:
+    """The seed's error-rate handler, with the smallest correction that runs.
+
+    The correction: plain spaces; ``JSONResponse`` imported (at the top of this
+    module); ``calculate_error_rate()``, which does not exist, replaced by
+    ``error_rate_validation()``, which the seed defines; the parenthesis closed;
+    the handler registered for ``HTTPException``. ``global`` becomes
+    ``nonlocal`` because the counters live in this factory (a re-run starts from
+    zero). Kept as the seed has them: ``total_requests`` grows only in the
+    error handler, and the ``JSONResponse`` has no ``status_code`` (so 200).
+
+    Not in the seed: a route that raises ``HTTPException(503)`` for
+    ``fail_share`` of requests (a dependency is down) and a plain exception for
+    ``crash_share`` (a bug), and ``app.state`` readers for the notebook.
     """
     app = FastAPI()
-    rng = random.Random(seed)
-    shares = {"fail": fail_share, "crash": crash_share}
+
     error_count = 0
     total_requests = 0
 
-    @app.middleware("http")
-    async def track_errors(request: Request, call_next):  # type: ignore[no-untyped-def]
-        nonlocal error_count, total_requests
+    async def http_exception_handler(rqst, excpn):  # type: ignore[no-untyped-def]
+        nonlocal error_count, total_requests  # the seed: global
+        error_count += 1
         total_requests += 1
-        try:
-            return await call_next(request)
-        except Exception:
-            error_count += 1
-            return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+        return JSONResponse(
+            content={"error": excpn.detail, "error_rate": error_rate_validation()},
+        )  # the seed leaves this parenthesis open
 
-    def error_rate() -> float:
-        return (error_count / total_requests) * 100 if total_requests else 0.0
+    def error_rate_validation():  # type: ignore[no-untyped-def]
+        if total_requests == 0:
+            return 0.0
+        return (error_count / total_requests) * 100.0
 
-    @app.get("/products/{product_id}")
+    app.add_exception_handler(HTTPException, http_exception_handler)  # the seed never registers it
+
+    rng = random.Random(seed)
+    shares = {"fail": fail_share, "crash": crash_share}
+    failed = {"503": 0, "crash": 0}
+
+    @app.get("/products/{product_id}")  # not in the seed: something to fail
     async def read_product(product_id: int) -> dict[str, int]:
         roll = rng.random()
         if roll < shares["crash"]:
+            failed["crash"] += 1
             raise RuntimeError("a bug")
         if roll < shares["crash"] + shares["fail"]:
+            failed["503"] += 1
             raise HTTPException(503, "dependency unavailable")
         return {"product_id": product_id}
 
     def set_failures(fail: float, crash: float) -> None:
         shares.update(fail=fail, crash=crash)
 
-    app.state.error_rate = error_rate
+    app.state.error_rate = error_rate_validation
     app.state.set_failures = set_failures
     app.state.counts = lambda: (error_count, total_requests)
+    app.state.failed = failed  # what the route really did
     return app
 
 

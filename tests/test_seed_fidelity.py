@@ -213,3 +213,46 @@ def test_07_notebook_prints_the_seed_page_and_its_warning() -> None:
     code = _notebook_code("07_graceful_degradation.ipynb")
     assert "inspect.getsource(make_seed_degrading_app)" in code
     assert '"recommendations unavailable: "' in code
+
+
+# -- 03 · health checks: the second seed's scheduled check ---------------------------
+
+
+def test_03_seed_health_check_is_the_articles_text_and_fails_as_it_does() -> None:
+    text = seed.SEED_HEALTH_CHECK
+    for fact in (
+        "import httpx\nimport schedule\n",
+        "from fastapi import FastAPI, BackgroundTasks, HTTPException",
+        'endpoint = ""',
+        "status = response.raise_for_status()",
+        "if status == None:",
+        "except httpx.RequestError as e:",
+        "except httpx.HTTPError as e:",
+        'error = f"HTTP Error: {e.response.status_code}"',
+        "except Exception as e:",
+        "# Schedule the health check every 10 mins",
+        "async def on_startup(background_health_check_init: BackgroundTasks):",
+    ):
+        assert fact in text.replace("\xa0", " "), fact
+    assert "try:" not in text and "requests.get" not in text
+    assert "\xa0" in text  # its indentation, as printed
+    with pytest.raises(SyntaxError, match="U\\+00A0"):
+        compile(text, "seed", "exec")
+    with pytest.raises(IndentationError):
+        compile(text.replace("\xa0", " "), "seed", "exec")
+    _in_seed_docs(text)
+
+
+def test_03_smallest_correction_never_says_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    source = ast.unparse(_function("make_seed_health_check"))
+    assert "status = response.raise_for_status()" in source and "if status == None:" in source
+    seed.make_seed_health_check("")()
+    assert capsys.readouterr().out.startswith("Health Status: Error: ")
+    ok = httpx.Response(200, request=httpx.Request("GET", "http://seed/health"))
+    assert ok.raise_for_status() is ok  # never None: "OK" is never printed
+
+
+def test_03_notebook_shows_the_seed_and_its_correction() -> None:
+    code = _notebook_code("03_health_checks.ipynb")
+    assert "print(SEED_HEALTH_CHECK)" in code
+    assert "inspect.getsource(make_seed_health_check)" in code
