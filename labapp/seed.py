@@ -17,8 +17,8 @@ written, apart from where the console exporter prints.
 Notebook 07 runs the seed's try/except fallback for recommendations, with its
 warning (``make_seed_degrading_app``), against the lab's catalog and recommender.
 
-Notebook 08 runs the seed's slowapi setup (``make_seed_limited_app``) and
-shows its throttling idea (``SEED_THROTTLE``), which does not run.
+Notebook 08 runs the first seed's slowapi setup (``make_seed_limited_app``) and
+shows the second seed's throttling (``SEED_THROTTLE``), which cannot run.
 
 Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
 (``make_seed_breaker_app``) against the lab's payments service: its
@@ -216,19 +216,33 @@ def monitor_logs():
 """
 
 
-# The second seed's throttling, as the material gave it: FastAPI has no
-# `fastapi.throttling` module, and no `block=True` anywhere.
+# The second seed's throttling, exactly as the article prints it. It cannot run:
+# `from import` is a syntax error, `limiter.consume(` and the two-line string are
+# never closed, the indentation is non-breaking spaces, and FastAPI has no
+# `fastapi.throttling` module (no Throttle, ThrottleRequest or SimpleRateLimiter).
+# What it meant: 500 requests a minute per authenticated user, and callers over
+# the limit wait (block=True) instead of being rejected.
 SEED_THROTTLE = """\
-from fastapi import FastAPI
-from fastapi.throttling import Throttle
+from fastapi import FastAPI, Depends
+from import OAuth2PasswordBearer
+from fastapi.throttling import Throttle, ThrottleRequest, SimpleRateLimiter
 
 app = FastAPI()
-throttle = Throttle(rate=10, per=1, block=True)
 
-@app.get("/items")
-@throttle
-async def read_items():
-    return {"items": []}
+# enabling throttle setting
+limiter = SimpleRateLimiter(rate_limit="500/minute", block=True)
+
+# validting users for redirection and limiting
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
+
+async def get_current_user(token: str = Depends(oauth2_scheme)):
+\xa0 return token
+
+async def bounded_endpoint(current_user: str = Depends(get_current_user),
+\xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 \xa0 request: ThrottleRequest = Depends()):
+\xa0 await limiter.consume(
+\xa0 return {"message": "The rate limit is 500 per minute.
+\xa0 \xa0 \xa0 \xa0 \xa0 \xa0 upgrade for more"}
 """
 
 
@@ -479,22 +493,27 @@ def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> Fa
     return app
 
 
-def make_seed_limited_app(limit: str = "100/minute") -> FastAPI:
-    """The seed's rate limiting, as written: slowapi keyed by remote address, its 429 handler,
-    ``@limiter.limit`` on /items. Only ``limit`` is a parameter (lab-sized values), and the
-    limiter is built per app so a re-run starts with fresh counters."""
+def make_seed_limited_app(limit: str = '100/minute') -> FastAPI:
+    """The first seed's rate limiting, with its indentation restored: slowapi keyed by
+    ``get_remote_address``, its 429 handler, ``@limiter.limit('100/minute')`` on
+    ``/api/items``.
+
+    What changed, and only that: ``limit`` is a parameter (lab-sized values;
+    the seed's ``'100/minute'`` by default), and the limiter is built per app,
+    so a re-run starts with fresh counters.
+    """
     from slowapi import Limiter, _rate_limit_exceeded_handler
     from slowapi.errors import RateLimitExceeded
     from slowapi.util import get_remote_address
 
-    limiter = Limiter(key_func=get_remote_address)
+    limiter = Limiter(key_func=get_remote_address)  # track callers by IP
     app = FastAPI()
     app.state.limiter = limiter
     app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
 
-    @app.get("/items")
-    @limiter.limit(limit)
-    async def read_items(request: Request) -> dict[str, list[str]]:
-        return {"items": ["kettle", "teapot", "mug"]}
+    @app.get('/api/items')
+    @limiter.limit(limit)  # max 100 requests per IP per minute
+    def list_items(request: Request):  # type: ignore[no-untyped-def]
+        return {'items': []}
 
     return app

@@ -256,3 +256,101 @@ def test_03_notebook_shows_the_seed_and_its_correction() -> None:
     code = _notebook_code("03_health_checks.ipynb")
     assert "print(SEED_HEALTH_CHECK)" in code
     assert "inspect.getsource(make_seed_health_check)" in code
+
+
+# -- 04 · error rates: the second seed's exception handler ---------------------------
+
+
+def test_04_seed_error_rate_is_the_articles_text_and_fails_as_it_does() -> None:
+    text = seed.SEED_ERROR_RATE
+    plain = text.replace("\xa0", " ")
+    for fact in (
+        "error_count = 0\ntotal_requests = 0",
+        "async def http_exception_handler(rqst, excpn):",
+        "global error_count, total_requests",
+        '"error_rate": calculate_error_rate()},',
+        "def error_rate_validation():",
+        "return (error_count / total_requests) * 100.0",
+    ):
+        assert fact in plain, fact
+    assert "import JSONResponse" not in text and "add_exception_handler" not in text
+    with pytest.raises(SyntaxError, match="never closed"):
+        compile(plain, "seed", "exec")
+    _in_seed_docs(text)
+
+
+def test_04_smallest_correction_keeps_the_seeds_logic() -> None:
+    fn = _function("make_seed_error_app")
+    handler = _function("http_exception_handler", fn)
+    source = ast.unparse(handler)
+    assert "error_count += 1" in source and "total_requests += 1" in source  # both only on errors
+    (response,) = _calls(handler, "JSONResponse")
+    assert [kw.arg for kw in response.keywords] == ["content"]  # no status_code, as in the seed
+    assert "error_rate_validation()" in source
+    assert "return error_count / total_requests * 100.0" in ast.unparse(_function("error_rate_validation", fn))
+
+    app = seed.make_seed_error_app(fail_share=0.5, crash_share=0.0)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=transport, base_url="http://seed") as client:
+            return [await client.get(f"/products/{i}") for i in range(40)]
+
+    import asyncio
+
+    answers = asyncio.run(go())
+    assert {r.status_code for r in answers} == {200}  # the seed's errors reach clients as 200s
+    assert app.state.failed["503"] > 0
+    assert app.state.counts() == (app.state.failed["503"], app.state.failed["503"])
+    assert app.state.error_rate() == 100.0
+
+
+def test_04_notebook_shows_the_seed_and_its_correction() -> None:
+    code = _notebook_code("04_error_rates_and_alerts.ipynb")
+    assert "print(SEED_ERROR_RATE)" in code
+    assert "inspect.getsource(make_seed_error_app)" in code
+
+
+# -- 08 · rate limiting: the first seed's slowapi setup, the second seed's throttling -
+
+
+def test_08_seed_slowapi_setup() -> None:
+    fn = _function("make_seed_limited_app")
+    assert ast.unparse(fn.args.defaults[-1]) == "'100/minute'"
+    (limiter,) = _calls(fn, "Limiter")
+    assert ast.unparse(limiter) == "Limiter(key_func=get_remote_address)"
+    route = _function("list_items", fn)
+    assert [ast.unparse(d) for d in route.decorator_list] == ["app.get('/api/items')", "limiter.limit(limit)"]
+    assert "return {'items': []}" in ast.unparse(route)
+    assert "app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)" in ast.unparse(fn)
+    _in_seed_docs(
+        "limiter = Limiter(key_func=get_remote_address) # track callers by IP",
+        "@app.get('/api/items')\n@limiter.limit('100/minute')",
+        "def list_items(request: Request):\nreturn {'items': []}",
+    )
+
+
+def test_08_seed_throttle_is_the_articles_text_and_cannot_run() -> None:
+    text = seed.SEED_THROTTLE
+    plain = text.replace("\xa0", " ")
+    for fact in (
+        "from import OAuth2PasswordBearer",
+        "from fastapi.throttling import Throttle, ThrottleRequest, SimpleRateLimiter",
+        'limiter = SimpleRateLimiter(rate_limit="500/minute", block=True)',
+        'oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")',
+        "await limiter.consume(\n",
+        '"The rate limit is 500 per minute.\n',
+    ):
+        assert fact in plain, fact
+    assert "Throttle(rate=" not in text
+    with pytest.raises(SyntaxError):
+        compile(plain.replace("from import", "from fastapi.security import"), "seed", "exec")
+    with pytest.raises(ModuleNotFoundError):
+        __import__("fastapi.throttling")
+    _in_seed_docs(text, 'SimpleRateLimiter(rate_limit="500/minute", block=True)')
+
+
+def test_08_notebook_shows_both_seeds() -> None:
+    code = _notebook_code("08_rate_limiting.ipynb")
+    assert "inspect.getsource(make_seed_limited_app)" in code
+    assert "print(SEED_THROTTLE)" in code and "import fastapi.throttling" in code

@@ -101,7 +101,7 @@ def test_the_seeds_429_has_no_retry_after(lab: Lab) -> None:
     url = lab.serve(make_seed_limited_app("3/minute"), "seed_items")
     try:
         with httpx.Client() as client:
-            answers = [client.get(f"{url}/items") for _ in range(4)]
+            answers = [client.get(f"{url}/api/items") for _ in range(4)]
     finally:
         lab.extras.pop("seed_items").stop()
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
