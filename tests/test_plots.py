@@ -418,3 +418,11 @@ def test_thresholds_carry_their_unit(result: LoadResult, faults: list[FaultWindo
     bare = plots.plot_series({"a": ([0, 1], [1, 2])}, title="t?", ylabel="latency (ms)", threshold=250,
                              threshold_unit=" ms")  # fmt: skip
     assert "threshold 250 ms" in bare.axes[0].get_legend_handles_labels()[1]
+
+
+def test_shared_y_panels_fit_every_panels_lines(result: LoadResult) -> None:
+    figure, (slow, fast) = plt.subplots(1, 2, sharey=True, layout="constrained")
+    plots.plot_latency_over_time(result, ax=slow)  # up to ~230 ms during the fault
+    plots.plot_latency_over_time(_records([0.005 + 0.001 * (i % 5) for i in range(40)]), ax=fast)  # 5-9 ms
+    highest = max(np.asarray(line.get_ydata(), dtype=float).max() for line in slow.lines)
+    assert slow.get_ylim()[1] >= highest  # the second panel did not cut the first one's top off

@@ -55,7 +55,11 @@ def plot_latency_over_time(
     colours = {"p50": "tab:blue", "p95": "midnightblue", "p99": "black"}
     for column, style in zip(["p50", "p95", "p99"], ["-", "--", ":"], strict=True):
         step_windows(ax, table["t"], table[column], window_s, linestyle=style, color=colours[column], label=column)
-    values = table[["p50", "p95", "p99"]].to_numpy()
+    # With a shared y axis (side-by-side panels, sharey=True) the limits fit every panel's lines.
+    siblings = ax.get_shared_y_axes().get_siblings(ax)
+    drawn = [np.asarray(line.get_ydata(), dtype=float) for axes in siblings for line in axes.lines]
+    values = np.concatenate(drawn) if drawn else np.array([])
+    values = values[np.isfinite(values)]
     if values.size and scale_for_range(ax, "y", float(values.min()), float(values.max())):
         ax.set_ylim(values.min() / 1.3, values.max() * 1.3)
     else:
