@@ -24,8 +24,10 @@ Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
 (``make_seed_breaker_app``) against the lab's payments service: its
 ``except Exception`` tells declined customers their payment was delayed.
 
-Notebook 06 shows the second seed's log-file alert (``SEED_LOG_ALERT``); the
-version that runs is :func:`labapp.logs.check_log_file`.
+Notebook 06 shows the second seed's log alert (``SEED_LOG_ALERT``), its
+``send_notification`` that notifies no one, and the fix without plyer
+(``notify_log_alert``); the parsing it left out is
+:func:`labapp.logs.check_log_file`.
 """
 
 from __future__ import annotations
@@ -53,14 +55,16 @@ __all__ = [
     "SEED_METRICS_AS_STORED",
     "SEED_THROTTLE",
     "check_health",
-    "make_seed_health_check",
     "make_seed_app",
     "make_seed_breaker_app",
     "make_seed_degrading_app",
     "make_seed_error_app",
+    "make_seed_health_check",
     "make_seed_limited_app",
     "make_seed_traced_app",
+    "notify_log_alert",
     "run_health_schedule",
+    "send_notification",
 ]
 
 
@@ -198,22 +202,45 @@ def make_seed_health_check(endpoint: str) -> Callable[[], None]:
     return endpoint_health_check  # type: ignore[no-any-return]
 
 
-# The second seed's log-based alerting, in outline as the material gave it.
-# It runs only once `send_alert` exists, and then it counts every ERROR line
-# since the file began: after the 11th error of all time it alerts on every
-# check, forever. Nothing calls monitor_logs, and basicConfig does nothing if
-# any handler was configured before it.
+# The second seed's log alert, exactly as the article prints it. As printed it
+# does not compile (non-breaking spaces). With plain spaces it compiles, then
+# stops at `from plyer import notification` where plyer is not installed, as
+# here. Beyond that: nothing parses the file ("Parsed item from log file" is a
+# placeholder), `send_notification` only assigns the tuple ("Log Alert",) to a
+# local and notifies no one, and an ERROR-level file has no line per request,
+# so no denominator for an error rate.
 SEED_LOG_ALERT = """\
 import logging
+from plyer import notification
 
-logging.basicConfig(filename="app.log", level=logging.ERROR)
+logging.basicConfig(filename="API_error_analysis.log", level=logging.ERROR)
 
-def monitor_logs():
-    with open("app.log") as log_file:
-        errors = [line for line in log_file if "ERROR" in line]
-    if len(errors) > 10:
-        send_alert(f"High error count: {len(errors)}")
+message = "Parsed item from log file"
+
+def send_notification(message):
+\xa0 \xa0 \xa0 title="Log Alert",
 """
+
+
+def send_notification(message):  # type: ignore[no-untyped-def]
+    """The second seed's ``send_notification``, with plain spaces for its non-breaking ones.
+
+    Nothing else changed: it assigns the tuple ``("Log Alert",)`` to a local
+    (the trailing comma) and returns ``None``. plyer is never called.
+    """
+    title="Log Alert",  # noqa: E225, F841  # the seed's line, as written
+
+
+def notify_log_alert(message: str, title: str = "Log Alert", notify: Callable[[str], object] = print) -> None:
+    """What ``send_notification`` meant, without plyer: hand ``title`` and ``message`` to ``notify``.
+
+    plyer's ``notification.notify(title=..., message=...)`` shows a desktop
+    pop-up, which a Jupyter kernel on a server cannot show anyone. The lab
+    prints; in production ``notify`` posts to a pager or chat webhook.
+    """
+    notify(f"{title}: {message}")
+
+
 
 
 # The second seed's throttling, exactly as the article prints it. It cannot run:

@@ -354,3 +354,40 @@ def test_08_notebook_shows_both_seeds() -> None:
     code = _notebook_code("08_rate_limiting.ipynb")
     assert "inspect.getsource(make_seed_limited_app)" in code
     assert "print(SEED_THROTTLE)" in code and "import fastapi.throttling" in code
+
+
+# -- 06 · structured logs: the second seed's log alert -------------------------------
+
+
+def test_06_seed_log_alert_is_the_articles_text() -> None:
+    text = seed.SEED_LOG_ALERT
+    plain = text.replace("\xa0", " ")
+    for fact in (
+        "from plyer import notification",
+        'logging.basicConfig(filename="API_error_analysis.log", level=logging.ERROR)',
+        'message = "Parsed item from log file"',
+        "def send_notification(message):",
+        'title="Log Alert",',
+    ):
+        assert fact in plain, fact
+    assert "send_alert" not in text and "monitor_logs" not in text
+    with pytest.raises(SyntaxError, match="U\\+00A0"):
+        compile(text, "seed", "exec")
+    compile(plain, "seed", "exec")  # with plain spaces it compiles; plyer is what stops it
+    _in_seed_docs(text)
+
+
+def test_06_seed_send_notification_notifies_no_one(capsys: pytest.CaptureFixture[str]) -> None:
+    fn = _function("send_notification")
+    assert ast.unparse(fn.body[-1]) == "title = ('Log Alert',)"
+    assert seed.send_notification("Parsed item from log file") is None
+    assert capsys.readouterr().out == ""
+    heard: list[str] = []
+    seed.notify_log_alert("5% of requests failed", notify=heard.append)
+    assert heard == ["Log Alert: 5% of requests failed"]
+
+
+def test_06_notebook_shows_the_seed_and_needs_no_plyer() -> None:
+    code = _notebook_code("06_structured_logs.ipynb")
+    assert "print(SEED_LOG_ALERT)" in code and "inspect.getsource(send_notification)" in code
+    assert "import plyer" not in code and '"API_error_analysis.log"' in code
