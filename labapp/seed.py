@@ -1,33 +1,26 @@
-"""The seed's code, as the course material wrote it, made runnable.
+"""The two seed documents' code, as they wrote it, made runnable where it can be.
 
-Notebook 04 shows the second seed's error-rate handler as printed
-(``SEED_ERROR_RATE``) and runs its smallest correction (``make_seed_error_app``).
+The first seed (prometheus-client, OpenTelemetry, graceful degradation,
+slowapi, circuitbreaker) reached us with its indentation lost: its functions
+here restore the obvious indentation and change only what each docstring lists.
+The second seed (an article on API monitoring with FastAPI) has fragments that
+do not compile: they are kept as printed, in ``SEED_*`` strings (its
+indentation is non-breaking spaces), beside the smallest correction that runs.
 
-Notebook 01 prints the first seed's metrics app (``make_seed_app``), runs it,
-and then measures what is wrong with it. Its docstring lists what changed.
+- 01 metrics: ``make_seed_app`` (``SEED_METRICS_AS_STORED``: its lost indentation).
+- 03 health checks: ``SEED_HEALTH_CHECK``, ``make_seed_health_check``; the lab's
+  version is ``check_health`` and ``run_health_schedule``.
+- 04 error rates: ``SEED_ERROR_RATE``, ``make_seed_error_app``.
+- 05 tracing: ``make_seed_traced_app``.
+- 06 logs: ``SEED_LOG_ALERT``, ``send_notification`` (notifies no one), and
+  ``notify_log_alert`` (the fix, without plyer); the parsing it left out is
+  :func:`labapp.logs.check_log_file`.
+- 07 graceful degradation: ``make_seed_degrading_app``.
+- 08 rate limiting: ``make_seed_limited_app``; ``SEED_THROTTLE`` (cannot run).
+- 09 circuit breaker: ``make_seed_breaker_app``: its ``except Exception`` tells
+  declined customers their payment was delayed.
 
-Notebook 03 shows the second seed's scheduled health check as printed
-(``SEED_HEALTH_CHECK``), which does not compile, the smallest correction
-(``make_seed_health_check``), and the lab's version (``check_health``,
-``run_health_schedule``).
-
-Notebook 05 runs the seed's tracing setup (``make_seed_traced_app``) as
-written, apart from where the console exporter prints.
-
-Notebook 07 runs the seed's try/except fallback for recommendations, with its
-warning (``make_seed_degrading_app``), against the lab's catalog and recommender.
-
-Notebook 08 runs the first seed's slowapi setup (``make_seed_limited_app``) and
-shows the second seed's throttling (``SEED_THROTTLE``), which cannot run.
-
-Notebook 09 runs the seed's ``@circuit`` breaker with its "queued" fallback
-(``make_seed_breaker_app``) against the lab's payments service: its
-``except Exception`` tells declined customers their payment was delayed.
-
-Notebook 06 shows the second seed's log alert (``SEED_LOG_ALERT``), its
-``send_notification`` that notifies no one, and the fix without plyer
-(``notify_log_alert``); the parsing it left out is
-:func:`labapp.logs.check_log_file`.
+``tests/test_seed_fidelity.py`` pins the facts each notebook quotes.
 """
 
 from __future__ import annotations
@@ -394,31 +387,39 @@ def make_seed_error_app(fail_share: float = 0.1, crash_share: float = 0.05, seed
 
 
 def make_seed_traced_app(out: TextIO = sys.stdout) -> FastAPI:
-    """The seed's tracing setup, line for line: a global TracerProvider, a
-    BatchSpanProcessor with a ConsoleSpanExporter, ``instrument_app``.
+    """The first seed's ``tracing.py``, with its indentation restored: a global
+    TracerProvider, a BatchSpanProcessor with a ConsoleSpanExporter, and
+    ``setup_tracing(app)``, which calls ``FastAPIInstrumentor.instrument_app``.
 
-    The only change: ``out=``, where the exporter prints, so the notebook can
-    count the spans it printed. Call it twice in one process and see why the
-    lab does not do it this way.
+    What changed, and only that: ``ConsoleSpanExporter(out=out)``, where the
+    exporter prints, so the notebook can count the spans it printed; an app with
+    a ``/products/{product_id}`` route, handed to ``setup_tracing`` (the seed
+    does not show its app). Call it twice in one process and see why the lab
+    does not do it this way.
     """
+    # tracing.py — wire tracing into your FastAPI app
     from opentelemetry import trace
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
     trace.set_tracer_provider(TracerProvider())
-    tracer = trace.get_tracer(__name__)
-    span_processor = BatchSpanProcessor(ConsoleSpanExporter(out=out))
-    trace.get_tracer_provider().add_span_processor(span_processor)  # type: ignore[attr-defined]
+    # ConsoleSpanExporter just prints traces; swap for an OTLP exporter in production
+    trace.get_tracer_provider().add_span_processor(  # type: ignore[attr-defined]
+        BatchSpanProcessor(ConsoleSpanExporter(out=out))
+    )
 
-    app = FastAPI()
+    def setup_tracing(app):  # type: ignore[no-untyped-def]
+        # Auto-creates a trace for every request — no per-route code needed
+        FastAPIInstrumentor.instrument_app(app)
 
-    @app.get("/products/{product_id}")
+    app = FastAPI()  # not in the seed: an app to trace
+
+    @app.get('/products/{product_id}')
     async def read_product(product_id: int) -> dict[str, int]:
-        with tracer.start_as_current_span("read product"):
-            return {"product_id": product_id}
+        return {'product_id': product_id}
 
-    FastAPIInstrumentor.instrument_app(app)
+    setup_tracing(app)
     return app
 
 

@@ -391,3 +391,22 @@ def test_06_notebook_shows_the_seed_and_needs_no_plyer() -> None:
     code = _notebook_code("06_structured_logs.ipynb")
     assert "print(SEED_LOG_ALERT)" in code and "inspect.getsource(send_notification)" in code
     assert "import plyer" not in code and '"API_error_analysis.log"' in code
+
+
+# -- 05 · tracing: the first seed's tracing.py ---------------------------------------
+
+
+def test_05_seed_tracing_setup() -> None:
+    fn = _function("make_seed_traced_app")
+    source = ast.unparse(fn)
+    assert "trace.set_tracer_provider(TracerProvider())" in source
+    assert "BatchSpanProcessor(ConsoleSpanExporter(out=out))" in source
+    setup = _function("setup_tracing", fn)
+    assert ast.unparse(setup.body[-1]) == "FastAPIInstrumentor.instrument_app(app)"
+    assert not _calls(fn, "start_as_current_span"), "the seed adds no spans by hand"
+    _in_seed_docs(
+        "trace.set_tracer_provider(TracerProvider())",
+        "BatchSpanProcessor(ConsoleSpanExporter())",
+        "def setup_tracing(app):",
+        "FastAPIInstrumentor.instrument_app(app)",
+    )
