@@ -40,11 +40,12 @@ def check_log_file(
 ) -> LogAlertCheck:
     """Error % of ``service``'s requests logged in the last ``window_s`` seconds of ``path``.
 
-    What the seed's "count 'ERROR' lines in app.log" meant to do, with the
-    three things it lacked: a window (the seed counted errors since the file
-    began, so one bad hour alerted forever), a denominator (10 errors of 50 and
-    of 50,000 are not the same), and parsing fields instead of matching text
-    (a message that says "no ERROR" matched). It still reads the whole file on
+    What the second seed's log alert (``API_error_analysis.log``, "parsed item
+    from log file", a plyer notification) left to custom logic, with the three
+    things a count of error lines lacks: a window (errors since the file began
+    alert forever after one bad hour), a denominator (10 errors of 50 and of
+    50,000 are not the same; a file of ERROR lines alone has none), and parsing
+    fields instead of matching text (a message that says "no ERROR" matches). It still reads the whole file on
     every check: that is the cost the notebook measures.
     """
     if window_s <= 0:

@@ -13,8 +13,9 @@ __all__ = ["Throttle"]
 class Throttle:
     """A FastAPI dependency that delays each request until the rate allows it.
 
-    The second seed's ``Throttle(rate=..., block=True)`` meant this; FastAPI has
-    no such thing. Here aiolimiter's leaky bucket paces requests to
+    What the second seed's ``SimpleRateLimiter(rate_limit="500/minute", block=True)``
+    from ``fastapi.throttling`` meant by "holding up or queuing excessive requests";
+    that module does not exist in FastAPI. Here aiolimiter's leaky bucket paces requests to
     ``rate_per_s``, with two bounds, because an unbounded queue turns overload
     into unbounded latency and memory: at most ``max_queue`` requests wait (the
     next gets 503 at once), and none waits longer than ``max_wait_s`` (then 503).
