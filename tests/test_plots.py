@@ -6,7 +6,7 @@ import ast
 import inspect
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -426,3 +426,12 @@ def test_shared_y_panels_fit_every_panels_lines(result: LoadResult) -> None:
     plots.plot_latency_over_time(_records([0.005 + 0.001 * (i % 5) for i in range(40)]), ax=fast)  # 5-9 ms
     highest = max(np.asarray(line.get_ydata(), dtype=float).max() for line in slow.lines)
     assert slow.get_ylim()[1] >= highest  # the second panel did not cut the first one's top off
+
+
+def test_plot_series_draws_per_window_values_as_steps_when_told_the_window() -> None:
+    lines: dict[str, tuple[Sequence[float], Sequence[float]]] = {"calls/s": ([0.0, 0.25, 0.5], [20.0, 80.0, 0.0])}
+    plain = plots.plot_series(lines, title="How many?", ylabel="calls (per s)").axes[0]
+    assert plain.lines[0].get_drawstyle() == "default"
+    stepped = plots.plot_series(lines, title="How many?", ylabel="calls (per s)", window_s=0.25).axes[0]
+    assert stepped.lines[0].get_drawstyle() == "steps-post"
+    assert list(stepped.lines[0].get_xdata()) == [0.0, 0.25, 0.5, 0.75]  # the last window drawn to its end

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from ..faults import FaultWindow
 from ..load import LoadResult
-from .base import axes_or_new, legend_outside, shade_faults
+from .base import axes_or_new, legend_outside, shade_faults, step_windows
 
 __all__ = ["plot_bucket_comparison", "plot_query", "plot_series", "plot_series_counts"]
 
@@ -116,18 +116,25 @@ def plot_series(
     t0: float | None = None,
     threshold: float | None = None,
     threshold_unit: str | None = None,
+    window_s: float | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Several (x, y) lines on one axes, e.g. one quantity computed three ways.
 
     ``threshold`` draws a horizontal line labelled with its unit: ``threshold_unit``
     (e.g. ``"%"``, ``" ms"``), by default the unit in ``ylabel``'s parentheses.
+    ``window_s``: each y is a value per window that starts at its x (a rate per
+    0.25 s bin); each line is then drawn as steps, flat over its window, so it
+    does not seem to change before the window that holds the change.
     """
     ax = axes_or_new(ax)
     if t0 is not None:
         shade_faults(ax, faults, t0)
     for (label, (x, y)), style in zip(lines.items(), ["-", "--", ":", "-."] * 3, strict=False):
-        ax.plot(list(x), list(y), style, marker=".", label=label)
+        if window_s is not None:
+            step_windows(ax, list(x), list(y), window_s, linestyle=style, label=label)
+        else:
+            ax.plot(list(x), list(y), style, marker=".", label=label)
     if threshold is not None:
         unit = threshold_unit if threshold_unit is not None else _unit_of(ylabel)
         ax.axhline(threshold, color="black", linewidth=0.8, label=f"threshold {threshold:g}{unit}")
