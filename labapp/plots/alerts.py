@@ -99,7 +99,8 @@ def plot_budget_burn(
     for level, style in ((14.4, "--"), (6.0, ":"), (1.0, "-")):
         ax.axhline(level, color="grey", linestyle=style, linewidth=0.8, label=f"{level:g}x the sustainable rate")
     ax.set_ylabel("burn rate\n(x the sustainable rate)")
-    ax.set_ylim(bottom=0)
+    highest = float(table["burn_rate"].max()) if table["burn_rate"].notna().any() else 0.0
+    ax.set_ylim(0, max(highest, 14.4) * 1.1)  # the 14.4x line inside the panel, not on its edge
     ax.set_title(title or f"How fast does an incident spend a {100 * slo:g}% SLO's error budget?")
     legend_outside(ax, below=False)
 
@@ -114,7 +115,7 @@ def plot_budget_burn(
         at = float(spent.iloc[0])
         lower.axvline(at, color="black", linewidth=0.8)
         lower.annotate(
-            f" budget spent at {at:g} s: every further error is over the SLO",
+            f" budget spent at {at:g} s:\n every further error\n is over the SLO ",
             (at, 50),
             fontsize="small",
             ha="left" if at < 0.6 * float(table["t"].max()) else "right",
