@@ -39,3 +39,20 @@ def _is_setup(source: str) -> bool:
     """A setup cell holds only imports and version checks; it may be long."""
     lines = [line for line in source.splitlines() if line.strip()]
     return all(line.startswith(("import ", "from ", "assert ", "print(")) for line in lines)
+
+
+@pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.stem)
+def test_solutions_are_folded(path: Path) -> None:
+    """A learner who scrolls to the recap must not read the answer by accident: solution
+    cells are collapsed in JupyterLab (``jupyter.source_hidden``), and still run under nbval."""
+    nb = nbformat.read(path, as_version=4)
+    inside, unfolded, solutions = False, [], 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            inside = cell.source.lstrip().startswith("## Solutions")
+        elif inside and cell.cell_type == "code" and cell.source.strip() != "lab.stop()":
+            solutions += 1
+            if not cell.metadata.get("jupyter", {}).get("source_hidden"):
+                unfolded.append(i)
+    assert solutions, f"{path.name} has no solution cell under '## Solutions'"
+    assert not unfolded, f"{path.name}: solution cells {unfolded} are not folded (metadata.jupyter.source_hidden)"
