@@ -20,13 +20,11 @@ import ipaddress
 import logging
 import random
 import ssl
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +32,7 @@ from tqdm import tqdm
 
 from ..aio import run_sync
 from ..periodic import describe_error
+from .progress import progress_bar
 from .result import LoadResult, Record
 from .targets import Target, TargetMix
 
@@ -210,7 +209,7 @@ def _closed_plan(
 
 def _in_foreground(plan: _Plan, progress: bool) -> LoadResult:
     """Run ``plan`` with a progress bar and wait for it; an interrupt stops the sends, then propagates."""
-    bar = _progress_bar(
+    bar = progress_bar(
         total=len(plan.offsets) if plan.offsets is not None else None,
         desc=f"{plan.mode}-loop load",
         unit="req",
@@ -226,32 +225,6 @@ def _in_foreground(plan: _Plan, progress: bool) -> LoadResult:
         raise
     finally:
         bar.close()
-
-
-def _in_notebook() -> bool:
-    """True inside a Jupyter kernel (JupyterLab, Notebook, nbval), False in a terminal or under pytest."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
-    return type(shell).__name__ == "ZMQInteractiveShell"
-
-
-def _progress_bar(**options: Any) -> tqdm:
-    """A progress bar: a widget in a notebook, plain text elsewhere.
-
-    A text bar writes to stderr, which JupyterLab paints red like an error;
-    in a notebook the bar is tqdm's notebook widget (needs ipywidgets), or,
-    without ipywidgets, plain text on stdout. Elsewhere it is text on stderr.
-    """
-    if not _in_notebook():
-        return tqdm(file=sys.stderr, **options)
-    if not options.get("disable"):
-        try:
-            from tqdm.notebook import tqdm as notebook_tqdm
-
-            return notebook_tqdm(**options)
-        except ImportError:  # no ipywidgets: tqdm.notebook cannot draw a widget
-            pass
-    return tqdm(file=sys.stdout, **options)
 
 
 class LoadRun:

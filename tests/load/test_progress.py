@@ -9,7 +9,7 @@ import pytest
 import tqdm
 import tqdm.notebook
 
-from labapp.load import generator
+from labapp.load import progress
 
 
 class ZMQInteractiveShell:  # the name Jupyter's kernel shell has
@@ -24,8 +24,8 @@ def in_a_notebook(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_outside_a_notebook_the_bar_is_text_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not generator._in_notebook()
-    bar = generator._progress_bar(total=3, desc="open-loop load", mininterval=0)
+    assert not progress.in_notebook()
+    bar = progress.progress_bar(total=3, desc="open-loop load", mininterval=0)
     bar.update(3)
     bar.close()
     assert type(bar) is tqdm.tqdm
@@ -44,8 +44,8 @@ def test_in_a_notebook_the_bar_is_the_notebook_widget(monkeypatch: pytest.Monkey
             super().__init__(disable=True)
 
     monkeypatch.setattr(tqdm.notebook, "tqdm", Widget)
-    assert generator._in_notebook()
-    bar = generator._progress_bar(total=3, desc="open-loop load")
+    assert progress.in_notebook()
+    bar = progress.progress_bar(total=3, desc="open-loop load")
     assert isinstance(bar, Widget)
     assert "file" not in made[0]  # the widget draws itself; nothing goes to stderr
 
@@ -55,7 +55,7 @@ def test_in_a_notebook_without_ipywidgets_the_bar_is_text_on_stdout(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setitem(sys.modules, "tqdm.notebook", None)  # import fails, as without ipywidgets
-    bar = generator._progress_bar(total=3, desc="open-loop load", mininterval=0)
+    bar = progress.progress_bar(total=3, desc="open-loop load", mininterval=0)
     bar.update(3)
     bar.close()
     out, err = capsys.readouterr()
@@ -65,7 +65,7 @@ def test_in_a_notebook_without_ipywidgets_the_bar_is_text_on_stdout(
 
 @pytest.mark.usefixtures("in_a_notebook")
 def test_a_disabled_bar_draws_nothing_anywhere(capsys: pytest.CaptureFixture[str]) -> None:
-    bar = generator._progress_bar(total=3, desc="open-loop load", disable=True)
+    bar = progress.progress_bar(total=3, desc="open-loop load", disable=True)
     bar.update(3)
     bar.close()
     assert capsys.readouterr() == ("", "")
