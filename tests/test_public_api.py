@@ -51,7 +51,11 @@ def _own_names(module: ModuleType) -> set[str]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
         elif isinstance(node, ast.ImportFrom) and node.level == 1 and hasattr(module, "__path__"):
-            names.update(alias.asname or alias.name for alias in node.names)
+            for alias in node.names:
+                if alias.name == "*":  # a star import re-exports the submodule's own __all__
+                    names.update(importlib.import_module(f"{module.__name__}.{node.module}").__all__)
+                else:
+                    names.add(alias.asname or alias.name)
     return {n for n in names if not n.startswith("_") and not inspect.ismodule(getattr(module, n, None))}
 
 

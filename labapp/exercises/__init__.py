@@ -1,26 +1,32 @@
-"""Exercise checkers, one module per notebook. Each prints ✓ or what is wrong and a hint."""
+"""Exercise checkers, one module per notebook. Each prints ✓ or what is wrong and a hint.
 
-from .nb00 import check_items_burst
-from .nb01 import check_checkout_histogram
-from .nb02 import check_p99_query
-from .nb03 import check_catches_slowness
-from .nb04 import check_fast_burn_alert
-from .nb05 import check_slow_hop, inject_mystery_latency
-from .nb06 import check_checkout_answers
-from .nb07 import check_recommender_timeout
-from .nb08 import check_limit_config
-from .nb09 import check_breaker_tuning
+Each module's ``__all__`` says what it offers; this package re-exports all of them,
+so a notebook writes ``from labapp.exercises import check_...``.
+"""
 
-__all__ = [
-    "check_breaker_tuning",
-    "check_catches_slowness",
-    "check_checkout_answers",
-    "check_checkout_histogram",
-    "check_fast_burn_alert",
-    "check_items_burst",
-    "check_limit_config",
-    "check_p99_query",
-    "check_recommender_timeout",
-    "check_slow_hop",
-    "inject_mystery_latency",
-]
+from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
+from .nb00 import *  # noqa: F403
+from .nb01 import *  # noqa: F403
+from .nb02 import *  # noqa: F403
+from .nb03 import *  # noqa: F403
+from .nb04 import *  # noqa: F403
+from .nb05 import *  # noqa: F403
+from .nb06 import *  # noqa: F403
+from .nb07 import *  # noqa: F403
+from .nb08 import *  # noqa: F403
+from .nb09 import *  # noqa: F403
+
+__all__ = sorted(
+    [
+        *nb00.__all__,
+        *nb01.__all__,
+        *nb02.__all__,
+        *nb03.__all__,
+        *nb04.__all__,
+        *nb05.__all__,
+        *nb06.__all__,
+        *nb07.__all__,
+        *nb08.__all__,
+        *nb09.__all__,
+    ]
+)
