@@ -2,6 +2,7 @@
 
     python -m labapp serve [--port 8000]        the shop on a fixed port until Ctrl-C
     python -m labapp test-rules FILE...         promtool's rule tests, run by the embedded engine
+    python -m labapp test-runbooks FILE...      the responder's runbook on synthetic alert timelines
 """
 
 from __future__ import annotations
@@ -33,9 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         description="Like 'promtool test rules FILE...', with the lab's embedded engine. Exit 1 if a case fails.",
     )
     rules.add_argument("files", nargs="+", type=Path, metavar="FILE", help="promtool rule-test files (YAML)")
+    runbooks = sub.add_parser(
+        "test-runbooks",
+        help="run runbook test files: synthetic alert timelines and the responder's expected decisions",
+        description="Like 'promtool test rules', for the responder's runbook. Exit 1 if a timeline fails.",
+    )
+    runbooks.add_argument("files", nargs="+", type=Path, metavar="FILE", help="runbook test files (YAML)")
     args = parser.parse_args(argv)
     if args.command == "test-rules":
         return _test_rules(args.files)
+    if args.command == "test-runbooks":
+        return _test_runbooks(parser, args.files)
     return _serve(parser, args)
 
 
@@ -44,6 +53,17 @@ def _test_rules(files: list[Path]) -> int:
 
     results = [run_rule_tests(path) for path in files]
     format_results(results)
+    return 0 if all(r.passed for r in results) else 1
+
+
+def _test_runbooks(parser: argparse.ArgumentParser, files: list[Path]) -> int:
+    from .respond import RunbookError, format_timeline_results, run_timeline_file
+
+    try:
+        results = [result for path in files for result in run_timeline_file(path)]
+    except RunbookError as exc:
+        parser.error(str(exc))
+    print(format_timeline_results(results))
     return 0 if all(r.passed for r in results) else 1
 
 

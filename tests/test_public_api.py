@@ -125,6 +125,7 @@ def test_subpackage_all_names_exist() -> None:
         "labapp.observe",
         "labapp.plots",
         "labapp.ratelimit",
+        "labapp.respond",
         "labapp.runner",
         "labapp.services",
         "labapp.shop",
