@@ -34,7 +34,7 @@ from .periodic import describe_error
 from .ratelimit import shared_storage
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
-from .shop import make_shop_app
+from .shop import ShopControls, make_shop_app
 from .telemetry import ShopMetrics
 from .tracing import Tracing
 from .types import Stoppable
@@ -140,6 +140,8 @@ class Lab:
         self.tracing: Tracing | None = Tracing() if tracing is True else (tracing or None)
         self.switches = {name: FaultSwitch(name, seed=self.config.seed + i) for i, name in enumerate(SERVICE_NAMES)}
         self.metrics: ShopMetrics | None = None
+        # The incident switches (notebook 10): every replica of the shop shares them.
+        self.controls = ShopControls()
         self.services: dict[str, ServerThread] = {}
         self.shop: ServerThread | None = None
         self.started_at: float | None = None
@@ -157,6 +159,7 @@ class Lab:
         _stop_other_labs(self)
         for switch in self.switches.values():
             switch.released.clear()
+        self.controls.reset()
         try:
             factories = {
                 "catalog": make_catalog_app,
@@ -176,6 +179,7 @@ class Lab:
                 metrics=self.metrics,
                 switches=self.switches,
                 tracing=self.tracing,
+                controls=self.controls,
             )
             self.shop = ServerThread(app, name="shop", host=self.config.host, port=self.config.shop_port)
             self.shop.start(self.config.start_timeout_s, ready_path="/health")

@@ -75,6 +75,7 @@ def lab(shared_lab: Lab) -> Iterator[Lab]:
     shared_lab.heal()
     yield shared_lab
     shared_lab.heal()
+    shared_lab.controls.reset()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .actions import BlockClient, ShedLoad, SkipDependency, shop_actions
 from .guards import GuardRails
 from .responder import Action, AuditEntry, Responder
 from .runbook import Runbook, RunbookError, Step
@@ -10,13 +11,17 @@ from .timeline import RecordingAction, TimelineResult, format_timeline_results, 
 __all__ = [
     "Action",
     "AuditEntry",
+    "BlockClient",
     "GuardRails",
     "RecordingAction",
     "Responder",
     "Runbook",
     "RunbookError",
+    "ShedLoad",
+    "SkipDependency",
     "Step",
     "TimelineResult",
     "format_timeline_results",
     "run_timeline_file",
+    "shop_actions",
 ]

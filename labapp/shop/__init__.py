@@ -1,6 +1,7 @@
 """The system under study: a small shop that depends on three services."""
 
 from .app import make_shop_app
+from .controls import ShopControls
 from .downstream import Downstream, DownstreamError
 
-__all__ = ["Downstream", "DownstreamError", "make_shop_app"]
+__all__ = ["Downstream", "DownstreamError", "ShopControls", "make_shop_app"]

@@ -23,6 +23,7 @@ from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
 from . import health, routes
 from .admin import make_admin_router
+from .controls import ControlsMiddleware, ShopControls
 from .downstream import Downstream
 from .fallbacks import StaleCache
 from .items import make_items_router
@@ -38,13 +39,15 @@ def make_shop_app(
     metrics: ShopMetrics | None = None,
     switches: Mapping[str, FaultSwitch] | None = None,
     tracing: Tracing | None = None,
+    controls: ShopControls | None = None,
 ) -> FastAPI:
     """Build the shop for dependencies at ``urls`` ({"catalog": "http://...", ...}).
 
     ``metrics`` defaults to a new :class:`ShopMetrics` on its own registry;
     ``switches`` enables the loopback-only /admin/faults routes; ``tracing``
     traces every request, propagates it to the dependencies and adds trace-id
-    exemplars to the latency histogram.
+    exemplars to the latency histogram. ``controls`` are the incident switches
+    (deny list, degraded mode, shedding); replicas given the same object share them.
     """
     missing = {"catalog", "recommender", "payments"} - set(urls)
     if missing:
@@ -70,6 +73,7 @@ def make_shop_app(
     app = FastAPI(title="Busy Service Lab shop", lifespan=lifespan)
     app.state.downstream = downstream
     app.state.metrics = metrics
+    app.state.controls = controls = controls if controls is not None else ShopControls()
     app.state.ready_requires = tuple(config.ready_requires)
     app.state.charge, app.state.payments_breaker = make_charge(downstream, config)
     if app.state.payments_breaker is not None:
@@ -98,6 +102,8 @@ def make_shop_app(
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(metrics.registry), media_type=content_type)
 
+    # Inside the metrics layer, so refused requests are counted and timed like any other.
+    app.add_middleware(ControlsMiddleware, controls=controls, metrics=metrics)
     app.add_middleware(MetricsMiddleware, metrics=metrics, excluded_paths=config.excluded_metric_paths)
     app.add_middleware(AccessLogMiddleware, service="shop")
     if config.trusted_proxies:

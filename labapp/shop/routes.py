@@ -59,6 +59,13 @@ async def product_page(request: Request, product_id: int) -> dict[str, object]:
         raise HTTPException(422, "product_id must be a positive integer")
     page = await _catalog_product(request, product_id)
     with _step(request, "recommendations") as span:
+        if request.app.state.controls.skips("recommender"):
+            # Degraded mode, switched on by a responder: do not even try.
+            page.update(_fallback_recommendations(request, product_id))
+            served = str(page["recommendations_source"])
+            span.add_event("skipped: degraded mode", {"served": served})
+            request.app.state.metrics.fallbacks.labels("recommender", served).inc()
+            return page
         try:
             recs = await _downstream(request).call("recommender", "GET", f"/recommendations/{product_id}")
             page.update(recommendations=recs.json()["items"], degraded=False, recommendations_source="live")

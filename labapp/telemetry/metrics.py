@@ -57,6 +57,13 @@ class ShopMetrics:
             namespace=namespace,
             registry=self.registry,
         )
+        self.refused = Counter(
+            "requests_refused",
+            "Requests refused before routing by an incident switch: blocked client or load shedding (notebook 10).",
+            ["reason"],
+            namespace=namespace,
+            registry=self.registry,
+        )
 
     def series_count(self) -> int:
         """How many time series the registry exports now (the cost Prometheus pays)."""

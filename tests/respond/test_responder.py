@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from labapp.alerts.webhook import WebhookAlert, fingerprint, make_payload
-from labapp.respond import GuardRails, RecordingAction, Responder, Runbook, RunbookError
+from labapp.respond import GuardRails, RecordingAction, Responder, Runbook, RunbookError, shop_actions
+from labapp.shop import ShopControls
 
 RUNBOOK = Runbook.from_mapping(
     {
@@ -115,3 +116,29 @@ def test_a_runbook_naming_an_action_the_responder_lacks_is_refused_up_front() ->
 def test_bad_runbooks_say_what_to_fix(data: dict[str, object], needle: str) -> None:
     with pytest.raises(RunbookError, match=needle):
         Runbook.from_mapping(data)
+
+
+def test_the_shop_actions_drive_its_switches() -> None:
+    controls = ShopControls()
+    actions = shop_actions(controls, shed_share=0.3)
+    responder = Responder(
+        Runbook.from_mapping(
+            {
+                "steps": [
+                    {"alert": "AbusiveClient", "action": "block", "target_label": "client"},
+                    {"alert": "DependencySlow", "action": "degrade", "target_label": "service"},
+                    {"alert": "ShopSaturated", "action": "shed", "target_label": "job"},
+                ]
+            }
+        ),
+        actions,
+        clients_seen=lambda: 10,
+    )
+    responder.handle(_payload("firing", "AbusiveClient", client="10.1.1.1"), at=0)
+    responder.handle(_payload("firing", "DependencySlow", service="recommender"), at=0)
+    responder.handle(_payload("firing", "ShopSaturated", job="shop"), at=0)
+    assert controls.blocked == {"10.1.1.1"} and controls.skipped == {"recommender"} and controls.shed_share == 0.3
+    responder.revert_all()
+    assert controls.blocked == frozenset() and controls.skipped == frozenset() and controls.shed_share == 0
+    with pytest.raises(ValueError, match=r"share must be in \(0, 1\]"):
+        shop_actions(controls, shed_share=0)
