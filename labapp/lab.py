@@ -34,13 +34,14 @@ from .periodic import describe_error
 from .ratelimit import shared_storage
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
-from .shop import ShopControls, make_shop_app
+from .shop import ClientTracker, ShopControls, make_shop_app
 from .telemetry import ShopMetrics
 from .tracing import Tracing
 from .types import Stoppable
 
 if TYPE_CHECKING:
     from .alerts.stack import AlertingStack
+    from .respond import GuardRails, LiveResponder
 
 # FaultWindow lives in labapp.faults; it stays importable from here for older code.
 __all__ = ["Lab"]
@@ -53,6 +54,7 @@ S = TypeVar("S", bound=Stoppable)
 # Keys of what a Lab owns. One key, one thing: owning a new one under a key stops the old.
 _WATCHER = "watcher"  # lab.watch() or lab.alerting(), whichever came last
 _LOGS = "logs"
+_RESPONDER = "responder"
 _SERVED = "serve:"  # + the name given to lab.serve()
 
 
@@ -142,6 +144,7 @@ class Lab:
         self.metrics: ShopMetrics | None = None
         # The incident switches (notebook 10): every replica of the shop shares them.
         self.controls = ShopControls()
+        self.clients = ClientTracker()
         self.services: dict[str, ServerThread] = {}
         self.shop: ServerThread | None = None
         self.started_at: float | None = None
@@ -160,6 +163,7 @@ class Lab:
         for switch in self.switches.values():
             switch.released.clear()
         self.controls.reset()
+        self.clients.reset()
         try:
             factories = {
                 "catalog": make_catalog_app,
@@ -180,6 +184,7 @@ class Lab:
                 switches=self.switches,
                 tracing=self.tracing,
                 controls=self.controls,
+                clients=self.clients,
             )
             self.shop = ServerThread(app, name="shop", host=self.config.host, port=self.config.shop_port)
             self.shop.start(self.config.start_timeout_s, ready_path="/health")
@@ -403,25 +408,70 @@ class Lab:
         return watcher
 
     def alerting(
-        self, rule_files: tuple[str, ...] | None = None, prefer: str = "auto", repeat_interval_s: float = 5.0
+        self,
+        rule_files: tuple[str, ...] | None = None,
+        prefer: str = "auto",
+        repeat_interval_s: float = 5.0,
+        teams: bool = False,
     ) -> AlertingStack:
         """Evaluate alert rules on the shop and deliver alerts to a receiver in the lab.
 
         Real Prometheus + Alertmanager where both are installed, else the embedded
         evaluator (it prints which). Defaults to the lab-sized rules in data/rules/lab/.
-        Replaces any watcher started before; stops with the lab.
+        ``teams=True`` routes alerts by their team and severity labels
+        (data/alertmanager/teams.yml): each notification names the team it went to.
+        Replaces any watcher started before (and a responder on it); stops with the lab.
         """
+        from .alerts.routing import TeamRouting
         from .alerts.rules import lab_rule_files
         from .alerts.stack import AlertingStack
 
         self._require_running()
+        self._discard(_RESPONDER)
         self._discard(_WATCHER)
         stack = AlertingStack(
-            {"shop": self.url}, list(rule_files or lab_rule_files()), prefer=prefer, repeat_interval_s=repeat_interval_s
+            {"shop": self.url},
+            list(rule_files or lab_rule_files()),
+            prefer=prefer,
+            repeat_interval_s=repeat_interval_s,
+            routing=TeamRouting.from_file() if teams else None,
         )
         self._own(_WATCHER, stack.start())
         stack.wait_for_scrapes(2)
         return stack
+
+    def respond(
+        self,
+        runbook: str | Path | None = None,
+        *,
+        guards: GuardRails | None = None,
+        dry_run: bool = False,
+        shed_share: float = 0.5,
+    ) -> LiveResponder:
+        """Act on the alerts of ``lab.alerting()`` with a runbook (default data/runbooks/shop.yml).
+
+        The actions flip the shop's incident switches (``lab.controls``): block a
+        client, skip the recommender, shed low-priority traffic. ``guards`` limit
+        them (:class:`~labapp.respond.GuardRails`); ``dry_run`` only records what it
+        would do. Replaces a responder started before; stops (and reverts) with the lab.
+        """
+        from .alerts.stack import AlertingStack
+        from .respond import SHOP_RUNBOOK, GuardRails, LiveResponder, Responder, Runbook, shop_actions
+
+        self._require_running()
+        owned = self._owned.get(_WATCHER)
+        stack = owned.thing if owned is not None else None
+        if not isinstance(stack, AlertingStack):
+            raise RuntimeError("respond() acts on alerts: start them first with lab.alerting(...)")
+        self._discard(_RESPONDER)
+        responder = Responder(
+            Runbook.from_file(runbook or SHOP_RUNBOOK),
+            shop_actions(self.controls, shed_share=shed_share),
+            guards or GuardRails(),
+            dry_run=dry_run,
+            clients_seen=self.clients.clients_seen,
+        )
+        return self._own(_RESPONDER, LiveResponder(responder, stack.receiver))
 
     def capture_logs(
         self,

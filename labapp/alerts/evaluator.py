@@ -261,9 +261,7 @@ class AlertEvaluator(TicksPeriodically):
             )
         return new
 
-    def _alerting_round(
-        self, rule: AlertRule, value: Value, at: float, new: list[AlertEvent]
-    ) -> WebhookPayload | None:
+    def _alerting_round(self, rule: AlertRule, value: Value, at: float, new: list[AlertEvent]) -> WebhookPayload | None:
         """Update ``rule``'s alert instances from its result; return a notification if one is due."""
         vector = {(): value} if isinstance(value, float) else value
         seen: set[Labels] = set()

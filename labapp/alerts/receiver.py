@@ -19,6 +19,7 @@ Alertmanager binary is installed, so the receiver cannot tell them apart.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -45,9 +46,12 @@ __all__ = [
     "make_receiver_app",
 ]
 
+logger = logging.getLogger(__name__)
+
 # A notification with thousands of alerts is still far below this; anything
 # bigger is not from Alertmanager.
 MAX_BODY_BYTES = 5_000_000
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -183,6 +187,8 @@ class WebhookReceiver:
         self._changed = threading.Condition()
         self.app = make_receiver_app(self._record, self.notifications)
         self._server: ServerThread | None = None
+        self._subscribers: list[Callable[[WebhookPayload], object]] = []
+        self.subscriber_errors: list[BaseException] = []
         # Who sends to this receiver may know why nothing arrived (a rule that fails to
         # evaluate): a timeout in wait_for() then says so. The alerting stack sets it.
         self.diagnose: Callable[[], str] | None = None
@@ -227,6 +233,29 @@ class WebhookReceiver:
         with self._changed:
             self._records.append(Notification(time.time(), payload))
             self._changed.notify_all()
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            try:
+                subscriber(payload)
+            except Exception as exc:  # a broken subscriber must not lose the notification or 500 the sender
+                self.subscriber_errors.append(exc)
+                logger.exception("a subscriber of the alert receiver failed")
+
+    def subscribe(self, callback: Callable[[WebhookPayload], object]) -> Callable[[], None]:
+        """Call ``callback(payload)`` for every notification from now on (e.g. a responder).
+
+        Returns a function that unsubscribes. The callback runs on the receiver's
+        event loop: keep it quick. Its errors are kept in ``subscriber_errors``.
+        """
+        with self._changed:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._changed:
+                if callback in self._subscribers:
+                    self._subscribers.remove(callback)
+
+        return unsubscribe
 
     def notifications(self) -> list[Notification]:
         """Every notification so far, oldest first (a copy)."""

@@ -22,6 +22,8 @@ from ..observe import PrometheusServer, Scraper, find_prometheus
 from ..observe.alertmanager import AlertmanagerServer, find_alertmanager
 from .evaluator import AlertEvaluator, load_rules
 from .receiver import WebhookReceiver
+from .routing import TeamRouting
+from .webhook import WebhookPayload
 
 __all__ = ["AlertingStack"]
 
@@ -39,6 +41,7 @@ class AlertingStack:
         group_wait_s: float = 1.0,
         group_interval_s: float = 2.0,
         repeat_interval_s: float = 10.0,
+        routing: TeamRouting | None = None,
     ) -> None:
         if prefer not in ("auto", "real", "embedded"):
             raise ValueError(f"prefer must be 'auto', 'real' or 'embedded', got {prefer!r}")
@@ -51,6 +54,7 @@ class AlertingStack:
         self.group_wait_s = group_wait_s
         self.group_interval_s = group_interval_s
         self.repeat_interval_s = repeat_interval_s
+        self.routing = routing
         self.receiver = WebhookReceiver()
         self.receiver.diagnose = self._diagnose
         self.prometheus: PrometheusServer | None = None
@@ -80,6 +84,7 @@ class AlertingStack:
                     group_wait_s=self.group_wait_s,
                     group_interval_s=self.group_interval_s,
                     repeat_interval_s=self.repeat_interval_s,
+                    routing=self.routing,
                 ).start()
                 self.prometheus = PrometheusServer(
                     self.targets,
@@ -111,10 +116,17 @@ class AlertingStack:
         return self
 
     def _deliver(self, payload: dict[str, Any]) -> None:
-        # Real HTTP to the same receiver Alertmanager would call.
+        # Real HTTP to the same receiver Alertmanager would call; with teams, one
+        # notification per team's receiver, as Alertmanager's routes send them.
+        if self.routing is None:
+            payloads = [payload]
+        else:
+            split = self.routing.split(WebhookPayload.model_validate(payload))
+            payloads = [p.model_dump(mode="json") for p in split]
         with self._post_lock:
             if self._post is not None:
-                self._post.post(self.receiver.url + "/alerts", json=payload)
+                for each in payloads:
+                    self._post.post(self.receiver.url + "/alerts", json=each)
 
     def stop(self) -> None:
         """Stop everything this stack started. The receiver's notifications stay readable."""

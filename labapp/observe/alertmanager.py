@@ -15,9 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from .process import ManagedProcess, find_binary
+
+if TYPE_CHECKING:  # labapp.alerts imports this module
+    from ..alerts.routing import TeamRouting
 from .promql import format_duration
 
 __all__ = ["AlertmanagerServer", "find_alertmanager", "go_duration"]
@@ -76,6 +81,7 @@ class AlertmanagerServer(ManagedProcess):
         repeat_interval_s: float = 10.0,
         binary: str | None = None,
         host: str = "127.0.0.1",
+        routing: TeamRouting | None = None,
     ) -> None:
         found = binary or find_alertmanager()
         if found is None:
@@ -96,6 +102,7 @@ class AlertmanagerServer(ManagedProcess):
         self.group_wait = go_duration(group_wait_s)
         self.group_interval = go_duration(group_interval_s)
         self.repeat_interval = go_duration(repeat_interval_s)
+        self.routing = routing
 
     @property
     def webhook_url(self) -> str:
@@ -103,22 +110,38 @@ class AlertmanagerServer(ManagedProcess):
         return self.receiver_url + "/alerts"
 
     def config_text(self) -> str:
-        """The alertmanager.yml this run uses (printed by notebook 04)."""
+        """The alertmanager.yml this run uses (printed by notebooks 04 and 10)."""
+        head = [
+            "# Written by the lab. Intervals are lab-sized; production values in the comments.",
+            "route:",
+            f"  receiver: {self.routing.default if self.routing else 'lab-webhook'}",
+            "  group_by: [alertname]  # one notification per alert rule, however many series fire",
+            f"  group_wait: {self.group_wait}  # production: 30s. Wait this long to batch a new group's alerts",
+            f"  group_interval: {self.group_interval}  # production: 5m. Wait this long to notify about changes",
+            f"  repeat_interval: {self.repeat_interval}  # production: 4h. Re-send a group that still fires",
+        ]
+        if self.routing is None:
+            return "\n".join(
+                [
+                    *head,
+                    "receivers:",
+                    "  - name: lab-webhook",
+                    "    webhook_configs:",
+                    f"      - url: {self.webhook_url}",
+                    "        send_resolved: true  # also tell the receiver when the alert is over",
+                    "",
+                ]
+            )
+        # Teams: child routes, first match wins; every team's receiver is the lab's
+        # webhook, and the notification's "receiver" field says which team it was for.
+        tree = self.routing.alertmanager_config(self.webhook_url)
+        routes = yaml.safe_dump({"routes": tree["routes"]}, sort_keys=False, width=200)
         return "\n".join(
             [
-                "# Written by the lab. Intervals are lab-sized; production values in the comments.",
-                "route:",
-                "  receiver: lab-webhook",
-                "  group_by: [alertname]  # one notification per alert rule, however many series fire",
-                f"  group_wait: {self.group_wait}  # production: 30s. Wait this long to batch a new group's alerts",
-                f"  group_interval: {self.group_interval}  # production: 5m. Wait this long to notify about changes",
-                f"  repeat_interval: {self.repeat_interval}  # production: 4h. Re-send a group that still fires",
-                "receivers:",
-                "  - name: lab-webhook",
-                "    webhook_configs:",
-                f"      - url: {self.webhook_url}",
-                "        send_resolved: true  # also tell the receiver when the alert is over",
+                *head,
+                *("  " + line for line in routes.splitlines()),
                 "",
+                yaml.safe_dump({"receivers": tree["receivers"]}, sort_keys=False, width=200),
             ]
         )
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from .actions import BlockClient, ShedLoad, SkipDependency, shop_actions
 from .guards import GuardRails
+from .live import LiveResponder
 from .responder import Action, AuditEntry, Responder
-from .runbook import Runbook, RunbookError, Step
+from .runbook import SHOP_RUNBOOK, Runbook, RunbookError, Step
 from .timeline import RecordingAction, TimelineResult, format_timeline_results, run_timeline_file
 
 __all__ = [
+    "SHOP_RUNBOOK",
     "Action",
     "AuditEntry",
     "BlockClient",
     "GuardRails",
+    "LiveResponder",
     "RecordingAction",
     "Responder",
     "Runbook",

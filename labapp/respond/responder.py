@@ -148,7 +148,7 @@ class Responder:
 
     def _on_firing(self, alert: WebhookAlert, now: float) -> None:
         for step in self.runbook.steps_for(alert):
-            target = alert.labels.get(step.target_label, "")
+            target = step.target_of(alert)
             if not target:
                 self._record(
                     now, "refused", step.action, "-", alert.alertname, f"the alert has no {step.target_label!r} label"

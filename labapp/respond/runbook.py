@@ -7,8 +7,9 @@
         target_label: client          # the alert label that names what to act on
         expires_after_s: 120          # revert unless the alert is still firing by then
 
-A step acts on one *target* (a client address, a service, a team), taken from
-the alert's labels, so one alert rule can drive actions on many targets.
+A step acts on one *target* (a client address, a service), taken from the
+alert's labels (``target_label``), so one alert rule can drive actions on many
+targets; or a fixed one (``target: recommender``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..alerts.webhook import WebhookAlert
 
-__all__ = ["Runbook", "RunbookError", "Step"]
+__all__ = ["SHOP_RUNBOOK", "Runbook", "RunbookError", "Step"]
+
+SHOP_RUNBOOK = Path(__file__).resolve().parents[2] / "data" / "runbooks" / "shop.yml"
 
 
 class RunbookError(ValueError):
@@ -36,12 +39,23 @@ class Step(BaseModel):
 
     alert: str = Field(min_length=1)
     action: str = Field(min_length=1)
-    target_label: str = Field(min_length=1)
+    target_label: str | None = Field(default=None, min_length=1)
+    target: str | None = Field(default=None, min_length=1)
     match: dict[str, str] = Field(default_factory=dict)
     expires_after_s: float | None = Field(default=None, gt=0)
 
+    @model_validator(mode="after")
+    def _one_target(self) -> Step:
+        if (self.target is None) == (self.target_label is None):
+            raise ValueError(f"step for {self.alert}: give target_label (an alert label) or target (a fixed name), one")
+        return self
+
     def matches(self, alert: WebhookAlert) -> bool:
         return alert.alertname == self.alert and all(alert.labels.get(k) == v for k, v in self.match.items())
+
+    def target_of(self, alert: WebhookAlert) -> str:
+        """What to act on for this alert; "" when its label is missing."""
+        return self.target if self.target is not None else alert.labels.get(self.target_label or "", "")
 
 
 class Runbook(BaseModel):
@@ -65,7 +79,7 @@ class Runbook(BaseModel):
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'top'}: {e['msg']}" for e in exc.errors()[:5])
             raise RunbookError(
-                f"{source}: {problems}. A runbook is 'steps:', each with alert, action and target_label"
+                f"{source}: {problems}. A runbook is 'steps:', each with alert, action and target_label or target"
             ) from None
 
     @classmethod

@@ -1,7 +1,8 @@
 """The system under study: a small shop that depends on three services."""
 
 from .app import make_shop_app
+from .clients import ClientTracker
 from .controls import ShopControls
 from .downstream import Downstream, DownstreamError
 
-__all__ = ["Downstream", "DownstreamError", "ShopControls", "make_shop_app"]
+__all__ = ["ClientTracker", "Downstream", "DownstreamError", "ShopControls", "make_shop_app"]

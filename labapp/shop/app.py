@@ -23,6 +23,7 @@ from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
 from . import health, routes
 from .admin import make_admin_router
+from .clients import ClientTracker, TopClientsCollector
 from .controls import ControlsMiddleware, ShopControls
 from .downstream import Downstream
 from .fallbacks import StaleCache
@@ -40,6 +41,7 @@ def make_shop_app(
     switches: Mapping[str, FaultSwitch] | None = None,
     tracing: Tracing | None = None,
     controls: ShopControls | None = None,
+    clients: ClientTracker | None = None,
 ) -> FastAPI:
     """Build the shop for dependencies at ``urls`` ({"catalog": "http://...", ...}).
 
@@ -47,7 +49,8 @@ def make_shop_app(
     ``switches`` enables the loopback-only /admin/faults routes; ``tracing``
     traces every request, propagates it to the dependencies and adds trace-id
     exemplars to the latency histogram. ``controls`` are the incident switches
-    (deny list, degraded mode, shedding); replicas given the same object share them.
+    (deny list, degraded mode, shedding) and ``clients`` (requests per client address);
+    replicas given the same objects share them.
     """
     missing = {"catalog", "recommender", "payments"} - set(urls)
     if missing:
@@ -74,6 +77,8 @@ def make_shop_app(
     app.state.downstream = downstream
     app.state.metrics = metrics
     app.state.controls = controls = controls if controls is not None else ShopControls()
+    app.state.clients = clients = clients if clients is not None else ClientTracker()
+    metrics.registry.register(TopClientsCollector(clients))
     app.state.ready_requires = tuple(config.ready_requires)
     app.state.charge, app.state.payments_breaker = make_charge(downstream, config)
     if app.state.payments_breaker is not None:
@@ -103,7 +108,7 @@ def make_shop_app(
         return Response(encoder(metrics.registry), media_type=content_type)
 
     # Inside the metrics layer, so refused requests are counted and timed like any other.
-    app.add_middleware(ControlsMiddleware, controls=controls, metrics=metrics)
+    app.add_middleware(ControlsMiddleware, controls=controls, clients=clients, metrics=metrics)
     app.add_middleware(MetricsMiddleware, metrics=metrics, excluded_paths=config.excluded_metric_paths)
     app.add_middleware(AccessLogMiddleware, service="shop")
     if config.trusted_proxies:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..telemetry import ShopMetrics
+from .clients import ClientTracker
 
 __all__ = ["ESSENTIAL_PATHS", "ControlsMiddleware", "ShopControls"]
 
@@ -114,16 +115,18 @@ class ShopControls:
 
 
 class ControlsMiddleware:
-    """Refuses blocked clients (403) and sheds low-priority requests (503, Retry-After) before routing.
+    """Notes who sent each request, refuses blocked clients (403) and sheds low-priority requests
+    (503, Retry-After), all before routing.
 
     A pure ASGI layer, like the metrics middleware, so it adds almost nothing
     when no switch is on. The client address is the socket's peer, or the one a
     trusted proxy reported (uvicorn's proxy-headers middleware runs outside).
     """
 
-    def __init__(self, app: ASGIApp, controls: ShopControls, metrics: ShopMetrics) -> None:
+    def __init__(self, app: ASGIApp, controls: ShopControls, clients: ClientTracker, metrics: ShopMetrics) -> None:
         self.app = app
         self.controls = controls
+        self.clients = clients
         self.refused = metrics.refused
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,6 +136,7 @@ class ControlsMiddleware:
         client = scope.get("client")
         address = client[0] if client else ""
         path: str = scope.get("path", "")
+        self.clients.note(address)
         if self.controls.is_blocked(address) and not path.startswith("/admin"):
             self.refused.labels("blocked").inc()
             detail = f"requests from {address} are blocked after abusive traffic; try again later"

@@ -214,3 +214,22 @@ def test_stop_and_start_again(http: httpx.Client) -> None:
         assert len(receiver.notifications()) == 2
     finally:
         receiver.stop()
+
+
+def test_subscribers_get_every_notification_and_a_broken_one_loses_nothing(
+    receiver: WebhookReceiver, http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+
+    def broken(_: WebhookPayload) -> None:
+        raise RuntimeError("subscriber bug")
+
+    unsubscribe = receiver.subscribe(lambda p: seen.append(p.status))
+    receiver.subscribe(broken)
+    assert http.post(receiver.url + "/alerts", json=payload()).status_code == 200
+    assert seen == ["firing"] and len(receiver.notifications()) == 1
+    assert [str(e) for e in receiver.subscriber_errors] == ["subscriber bug"]
+    assert "a subscriber of the alert receiver failed" in caplog.text
+    unsubscribe()
+    http.post(receiver.url + "/alerts", json=payload(status="resolved"))
+    assert seen == ["firing"]

@@ -14,7 +14,7 @@ RUNBOOK = Runbook.from_mapping(
     {
         "steps": [
             {"alert": "AbusiveClient", "action": "block", "target_label": "client"},
-            {"alert": "ShopSaturated", "action": "scale", "target_label": "job"},
+            {"alert": "ShopSaturated", "action": "shed", "target_label": "job"},
         ]
     }
 )
@@ -32,7 +32,7 @@ def _payload(status: str, alertname: str, **labels: str) -> dict[str, object]:
 
 
 def _responder(guards: GuardRails | None = None, clients: int = 100) -> tuple[Responder, dict[str, RecordingAction]]:
-    actions = {"block": RecordingAction("block"), "scale": RecordingAction("scale")}
+    actions = {"block": RecordingAction("block"), "shed": RecordingAction("shed")}
     responder = Responder(RUNBOOK, actions, guards or GuardRails(), clients_seen=lambda: clients)
     return responder, actions
 
@@ -50,10 +50,10 @@ def test_an_action_that_raises_is_audited_and_the_others_still_run() -> None:
         def apply(self, target: str) -> str:
             raise RuntimeError("no capacity left")
 
-    responder = Responder(RUNBOOK, {"block": RecordingAction("block"), "scale": Broken("scale")})
+    responder = Responder(RUNBOOK, {"block": RecordingAction("block"), "shed": Broken("shed")})
     responder.handle(_payload("firing", "ShopSaturated", job="shop"), at=0)
     responder.handle(_payload("firing", "AbusiveClient", client="10.1.1.1"), at=1)
-    assert [(e.outcome, e.action) for e in responder.audit] == [("failed", "scale"), ("refused", "block")]
+    assert [(e.outcome, e.action) for e in responder.audit] == [("failed", "shed"), ("refused", "block")]
     assert "no capacity left" in responder.audit[0].reason
     assert responder.active == []  # a failed action is not in force, so nothing to revert later
 
@@ -72,7 +72,7 @@ def test_revert_all_undoes_what_is_in_force() -> None:
     responder, actions = _responder()
     responder.handle(_payload("firing", "ShopSaturated", job="shop"))
     assert [e.outcome for e in responder.revert_all()] == ["reverted"]
-    assert actions["scale"].calls == [("apply", "shop"), ("revert", "shop")]
+    assert actions["shed"].calls == [("apply", "shop"), ("revert", "shop")]
     assert responder.to_frame()["outcome"].tolist() == ["applied", "reverted"]
 
 
@@ -101,7 +101,7 @@ def test_with_the_rails_off_it_blocks_the_admin_and_everyone() -> None:
 
 
 def test_a_runbook_naming_an_action_the_responder_lacks_is_refused_up_front() -> None:
-    with pytest.raises(RunbookError, match=r"actions \['scale'\] that the responder was not given"):
+    with pytest.raises(RunbookError, match=r"actions \['shed'\] that the responder was not given"):
         Responder(RUNBOOK, {"block": RecordingAction("block")})
 
 
@@ -110,6 +110,7 @@ def test_a_runbook_naming_an_action_the_responder_lacks_is_refused_up_front() ->
     [
         ({"steps": []}, "steps"),
         ({"steps": [{"alert": "X", "action": "block"}]}, "target_label"),
+        ({"steps": [{"alert": "X", "action": "block", "target_label": "c", "target": "d"}]}, "one"),
         ({"steps": [{"alert": "X", "action": "block", "target_label": "c", "expires_after_s": -1}]}, "expires_after_s"),
     ],
 )

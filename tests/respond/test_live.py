@@ -1,0 +1,91 @@
+"""End to end on a real shop: a top talker raises an alert, the responder blocks it, and lets it go."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from labapp import Lab
+from labapp.respond import GuardRails
+
+RULES = """
+groups:
+  - name: respond-test
+    interval: 1s
+    rules:
+      - alert: AbusiveClient
+        expr: shop_top_client_requests_per_second > 5
+        labels: {team: security, severity: page}
+"""
+
+
+@pytest.fixture
+def abuser(lab: Lab) -> Iterator[threading.Event]:
+    """One client at 127.0.0.9 sending as fast as it can, until the event is set."""
+    stop = threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.9"), timeout=5.0) as client:
+            while not stop.wait(0.01):
+                client.get(f"{lab.url}/items")
+
+    thread = threading.Thread(target=hammer, daemon=True)
+    thread.start()
+    yield stop
+    stop.set()
+    thread.join(5)
+
+
+def test_an_abusive_client_is_blocked_then_released(
+    lab: Lab, abuser: threading.Event, tmp_path: Path, wait_until: Callable[..., None]
+) -> None:
+    rules = tmp_path / "respond.yml"
+    rules.write_text(RULES)
+    stack = lab.alerting((str(rules),), prefer="embedded", teams=True)
+    # Few clients in this test: let the responder block one in two.
+    live = lab.respond(guards=GuardRails(max_blocked_share=0.5))
+    notification = stack.receiver.wait_for(alertname="AbusiveClient", status="firing", timeout_s=20)
+    assert notification.payload.receiver == "security-desk"
+    wait_until(lambda: "127.0.0.9" in lab.controls.blocked, timeout_s=5, what="the abuser blocked")
+    with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.9")) as client:
+        assert client.get(f"{lab.url}/items").status_code == 403
+    assert httpx.get(f"{lab.url}/items").status_code == 200  # everyone else is served
+    abuser.set()
+    stack.receiver.wait_for(alertname="AbusiveClient", status="resolved", timeout_s=30)
+    wait_until(lambda: not lab.controls.blocked, timeout_s=5, what="the block reverted")
+    outcomes = [(e.outcome, e.action, e.target) for e in live.responder.audit]
+    assert outcomes == [("applied", "block", "127.0.0.9"), ("reverted", "block", "127.0.0.9")]
+
+
+def test_respond_needs_alerts_first(lab: Lab) -> None:
+    lab.watch(prefer="embedded")
+    with pytest.raises(RuntimeError, match=r"start them first with lab.alerting"):
+        lab.respond()
+
+
+def test_a_stopped_responder_reverts_what_it_did(lab: Lab, tmp_path: Path) -> None:
+    rules = tmp_path / "none.yml"
+    rules.write_text("groups: []\n")
+    stack = lab.alerting((str(rules),), prefer="embedded")
+    live = lab.respond(guards=GuardRails(max_blocked_share=1.0))
+    live.responder.handle(
+        {
+            "receiver": "x",
+            "status": "firing",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {"alertname": "AbusiveClient", "client": "127.0.0.5"},
+                    "startsAt": "2026-01-01T00:00:00Z",
+                }
+            ],
+        }
+    )
+    assert lab.controls.blocked == {"127.0.0.5"}
+    live.stop()
+    assert lab.controls.blocked == frozenset()
+    assert stack.receiver.running  # stopping the responder leaves the alerts running
