@@ -178,19 +178,19 @@ def check_recommender_timeout(lab: Lab, timeout_s: object) -> bool:
     allowed = PAGE_BUDGET_S + max(0.0, fast_p50 - _NOMINAL_FAST_PAGE_S)
     if degraded > _MAX_DEGRADED_WHEN_HEALTHY:
         return fail(
-            f"with {timeout_s} s, {degraded:.0%} of pages lost their recommendations while the recommender was fine",
+            f"with {timeout_s:.3g} s, {degraded:.0%} of pages lost their recommendations with a healthy recommender",
             "the timeout must sit above the recommender's normal latency, including its slowest ordinary answers: "
             "measure them (a high percentile, not the average) and leave room",
         )
     if stalled_p50 > allowed:
         return fail(
-            f"with {timeout_s} s, pages took {stalled_p50 * 1000:.0f} ms (median) while the recommender stalled; "
+            f"with {timeout_s:.3g} s, pages took {stalled_p50 * 1000:.0f} ms (median) while the recommender stalled; "
             f"the budget allows {allowed * 1000:.0f} ms on this machine right now",
             "during a stall every page waits out the whole timeout, on top of the catalog: "
             "the timeout must fit in the page budget minus what the rest of the page costs",
         )
     return ok(
-        f"{timeout_s} s: {degraded:.0%} degraded when healthy; pages in {stalled_p50 * 1000:.0f} ms (median) "
+        f"{timeout_s:.3g} s: {degraded:.0%} degraded when healthy; pages in {stalled_p50 * 1000:.0f} ms (median) "
         f"during the stall, within {allowed * 1000:.0f} ms"
     )
 
