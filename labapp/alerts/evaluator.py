@@ -39,6 +39,8 @@ __all__ = [
     "RecordingRule",
     "RuleEvaluationError",
     "go_value",
+    "humanize",
+    "humanize_duration",
     "load_rules",
     "parse_duration",
     "render_template",
@@ -145,9 +147,53 @@ def go_value(value: float) -> str:
 _TEMPLATE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 
 
+def humanize(value: float) -> str:
+    """Prometheus' ``humanize``: 4 significant digits and an SI prefix (1.5k, 250m)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:.4g}"
+    prefix = ""
+    if abs(value) >= 1:
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(value) < 1000:
+                break
+            prefix, value = p, value / 1000
+    else:
+        for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+            if abs(value) >= 1:
+                break
+            prefix, value = p, value * 1000
+    return f"{value:.4g}{prefix}"
+
+
+def humanize_duration(value: float) -> str:
+    """Prometheus' ``humanizeDuration``: 487.5ms, 12.5s, 2m 5s, 1d 0h 0m 3s."""
+    if not math.isfinite(value):
+        return f"{value:.4g}"
+    if value == 0:
+        return f"{value:.4g}s"
+    if abs(value) >= 1:
+        sign, value = ("-", -value) if value < 0 else ("", value)
+        whole = int(value)
+        days, hours, minutes, seconds = whole // 86400, whole // 3600 % 24, whole // 60 % 60, whole % 60
+        if days:
+            return f"{sign}{days}d {hours}h {minutes}m {seconds}s"
+        if hours:
+            return f"{sign}{hours}h {minutes}m {seconds}s"
+        if minutes:
+            return f"{sign}{minutes}m {seconds}s"
+        return f"{sign}{value:.4g}s"
+    prefix = ""
+    for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+        if abs(value) >= 1:
+            break
+        prefix, value = p, value * 1000
+    return f"{value:.4g}{prefix}s"
+
+
 def render_template(template: str, labels: Mapping[str, str], value: float) -> str:
-    """The template forms lab rules use: ``{{ $value }}``, ``{{ $value | humanizePercentage }}``,
-    ``{{ $labels.x }}``. Anything else is left as written (a real Prometheus knows all of Go's templates)."""
+    """The template forms lab rules use: ``{{ $value }}``, ``{{ $labels.x }}``, and ``$value`` through
+    ``humanize``, ``humanizeDuration`` or ``humanizePercentage``. Anything else is left as written
+    (a real Prometheus knows all of Go's templates)."""
 
     def expand(match: re.Match[str]) -> str:
         words = [w.strip() for w in match.group(1).split("|")]
@@ -155,6 +201,10 @@ def render_template(template: str, labels: Mapping[str, str], value: float) -> s
             return go_value(value)
         if words == ["$value", "humanizePercentage"]:
             return f"{value * 100:.4g}%"  # Go: fmt.Sprintf("%.4g%%", v*100)
+        if words == ["$value", "humanize"]:
+            return humanize(value)
+        if words == ["$value", "humanizeDuration"]:
+            return humanize_duration(value)
         if len(words) == 1 and words[0].startswith("$labels."):
             return labels.get(words[0].removeprefix("$labels."), "")
         return match.group(0)

@@ -18,11 +18,13 @@ from ..observe.process import find_binary
 
 __all__ = [
     "LAB_RULES_DIR",
+    "RESPOND_RULES_DIR",
     "RULES_DIR",
     "RULE_TESTS_DIR",
     "check_rules",
     "find_promtool",
     "lab_rule_files",
+    "respond_rule_files",
     "rule_files",
     "rule_test_files",
     "run_promtool_tests",
@@ -30,6 +32,7 @@ __all__ = [
 
 RULES_DIR: Path = Path(__file__).resolve().parents[2] / "data" / "rules"
 LAB_RULES_DIR: Path = RULES_DIR / "lab"
+RESPOND_RULES_DIR: Path = RULES_DIR / "respond"
 RULE_TESTS_DIR: Path = RULES_DIR / "tests"
 
 _INSTALL_HINT = (
@@ -46,6 +49,11 @@ def rule_files() -> list[Path]:
 def lab_rule_files() -> list[Path]:
     """The lab-time rule files (``data/rules/lab/*.yml``), sorted."""
     return sorted(LAB_RULES_DIR.glob("*.yml"))
+
+
+def respond_rule_files() -> list[Path]:
+    """The lab-time alerts the incident responder acts on (``data/rules/respond/*.yml``), sorted."""
+    return sorted(RESPOND_RULES_DIR.glob("*.yml"))
 
 
 def rule_test_files() -> list[Path]:

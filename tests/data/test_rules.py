@@ -22,6 +22,7 @@ from labapp.alerts import (
     check_rules,
     find_promtool,
     lab_rule_files,
+    respond_rule_files,
     rule_files,
     rule_test_files,
     run_promtool_tests,
@@ -31,7 +32,7 @@ needs_promtool = pytest.mark.skipif(
     find_promtool() is None, reason="no 'promtool' binary on PATH (Debian/Ubuntu: apt-get install prometheus)"
 )
 
-ALL_RULE_FILES = rule_files() + lab_rule_files()
+ALL_RULE_FILES = rule_files() + lab_rule_files() + respond_rule_files()
 
 
 def _id(path: Path) -> str:
@@ -59,11 +60,13 @@ def _tested_rule_files(test_file: Path) -> set[Path]:
 def test_the_rule_files_are_found() -> None:
     assert [_id(p) for p in rule_files()] == ["error_rate.yml", "slo.yml"]
     assert [_id(p) for p in lab_rule_files()] == ["lab/error_rate_lab.yml"]
+    assert [_id(p) for p in respond_rule_files()] == ["respond/respond_lab.yml"]
     assert [_id(p) for p in rule_test_files()] == [
         "tests/engine_edges_test.yml",
         "tests/error_rate_lab_test.yml",
         "tests/error_rate_test.yml",
         "tests/notebook_queries_test.yml",
+        "tests/respond_lab_test.yml",
         "tests/slo_test.yml",
         "tests/slo_ticket_test.yml",
     ]

@@ -12,6 +12,7 @@ It knows:
     metric{label="v", label!="v", label=~"re", label!~"re"}   selectors
     rate(m[5s]), increase(m[5s])                              counters, with
                                                               Prometheus' extrapolation
+    avg/max/min/sum/count_over_time(m[5s])                    gauges over a range
     sum / avg / min / max / count  by (...) | without (...)   aggregation
     histogram_quantile(0.95, <vector with an le label>)
     round(v), round(v, 0.001)

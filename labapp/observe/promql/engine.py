@@ -18,6 +18,7 @@ from .functions import bucket_quantile, extrapolated_rate, round_to
 from .parser import PromQLError
 from .syntax import (
     COMPARISONS,
+    OVER_TIME,
     SET_OPERATORS,
     Aggregation,
     BinaryExpr,
@@ -45,7 +46,7 @@ def evaluate(node: Expr, store: SeriesStore, at: float) -> Value:
     if isinstance(node, VectorSelector):
         return _instant(node, store, at)
     if isinstance(node, MatrixSelector):
-        raise PromQLError("a range selector like m[5s] must be inside rate() or increase()")
+        raise PromQLError("a range selector like m[5s] must be inside rate(), increase() or an <agg>_over_time()")
     if isinstance(node, Call):
         return _call(node, store, at)
     if isinstance(node, Aggregation):
@@ -107,6 +108,18 @@ def _rate(sel: MatrixSelector, store: SeriesStore, at: float, *, per_second: boo
     return out
 
 
+def _over_time(sel: MatrixSelector, store: SeriesStore, at: float, func: str) -> Vector:
+    """avg/max/min/sum/count_over_time: one number per series from its samples in [at - range, at],
+    folded as the aggregation of the same name folds a vector (Prometheus does the same)."""
+    fold = _AGGREGATES[func.removesuffix("_over_time")]
+    out: Vector = {}
+    for window in store.select(sel.vector.name, _matcher(sel.vector.matchers), at - sel.range_s, at):
+        values = [v for _, v in window.points if not is_stale(v)]
+        if values:
+            out[_drop_name(window.labels)] = fold(values)
+    return out
+
+
 # -- functions ------------------------------------------------------------
 
 
@@ -115,6 +128,10 @@ def _call(node: Call, store: SeriesStore, at: float) -> Value:
         selector = node.args[0]
         assert isinstance(selector, MatrixSelector)  # the parser checked
         return _rate(selector, store, at, per_second=node.func == "rate")
+    if node.func in OVER_TIME:
+        selector = node.args[0]
+        assert isinstance(selector, MatrixSelector)  # the parser checked
+        return _over_time(selector, store, at, node.func)
     if node.func == "histogram_quantile":
         q = _scalar(evaluate(node.args[0], store, at), "histogram_quantile's first argument")
         vector = _vector(evaluate(node.args[1], store, at), "histogram_quantile's second argument")

@@ -13,6 +13,7 @@ from .syntax import (
     AGGREGATIONS,
     COMPARISONS,
     FUNCTIONS,
+    RANGE_FUNCTIONS,
     SET_OPERATORS,
     Aggregation,
     BinaryExpr,
@@ -34,12 +35,12 @@ class PromQLError(ValueError):
 
 # What a real Prometheus knows and this subset does not: named in the error, never "syntax error".
 _OTHER_FUNCTIONS = frozenset(
-    "abs absent absent_over_time avg_over_time ceil changes clamp clamp_max clamp_min count_over_time day_of_month "
+    "abs absent absent_over_time ceil changes clamp clamp_max clamp_min day_of_month "
     "day_of_week day_of_year days_in_month delta deriv exp floor histogram_count histogram_fraction "
     "histogram_stddev histogram_stdvar histogram_sum holt_winters hour idelta irate label_join label_replace "
     "last_over_time "
-    "ln log10 log2 max_over_time min_over_time minute month predict_linear present_over_time quantile_over_time "
-    "resets scalar sgn sort sort_desc sqrt stddev_over_time stdvar_over_time sum_over_time time timestamp vector "
+    "ln log10 log2 minute month predict_linear present_over_time quantile_over_time "
+    "resets scalar sgn sort sort_desc sqrt stddev_over_time stdvar_over_time time timestamp vector "
     "year acos acosh asin asinh atan atanh cos cosh deg pi rad sin sinh tan tanh".split()
 )
 _OTHER_AGGREGATIONS = frozenset("topk bottomk quantile stddev stdvar count_values group limitk limit_ratio".split())
@@ -342,14 +343,14 @@ class _Parser:
 
 
 def _checked_call(func: str, args: tuple[Expr, ...]) -> Call:
-    if func in ("rate", "increase") and not (len(args) == 1 and isinstance(args[0], MatrixSelector)):
+    if func in RANGE_FUNCTIONS and not (len(args) == 1 and isinstance(args[0], MatrixSelector)):
         raise PromQLError(f"{func}() takes one range selector, like {func}(metric[5s])")
     if func == "histogram_quantile" and len(args) != 2:
         raise PromQLError("histogram_quantile takes a number and a vector: histogram_quantile(0.95, ...)")
     if func == "round" and not 1 <= len(args) <= 2:
         raise PromQLError("round takes a vector and, optionally, the number to round to: round(x, 0.001)")
     for arg in args:
-        if isinstance(arg, MatrixSelector) and func not in ("rate", "increase"):
+        if isinstance(arg, MatrixSelector) and func not in RANGE_FUNCTIONS:
             raise PromQLError(f"{func}() takes an instant vector, not a range like metric[5s]")
     return Call(func, args)
 

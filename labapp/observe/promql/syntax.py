@@ -18,6 +18,8 @@ __all__ = [
     "ARITHMETIC",
     "COMPARISONS",
     "FUNCTIONS",
+    "OVER_TIME",
+    "RANGE_FUNCTIONS",
     "SET_OPERATORS",
     "Aggregation",
     "BinaryExpr",
@@ -31,7 +33,10 @@ __all__ = [
 ]
 
 AGGREGATIONS = ("sum", "avg", "min", "max", "count")
-FUNCTIONS = ("rate", "increase", "round", "histogram_quantile")
+# Functions over a range of one gauge's samples, as Prometheus' <agg>_over_time.
+OVER_TIME = ("avg_over_time", "max_over_time", "min_over_time", "sum_over_time", "count_over_time")
+RANGE_FUNCTIONS = ("rate", "increase", *OVER_TIME)
+FUNCTIONS = ("rate", "increase", "round", "histogram_quantile", *OVER_TIME)
 ARITHMETIC = ("+", "-", "*", "/")
 COMPARISONS = ("==", "!=", ">", "<", ">=", "<=")
 SET_OPERATORS = ("and", "or", "unless")
