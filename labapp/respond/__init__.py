@@ -5,6 +5,7 @@ from __future__ import annotations
 from .actions import BlockClient, ShedLoad, SkipDependency, shop_actions
 from .guards import GuardRails
 from .live import LiveResponder
+from .postmortem import IncidentFacts, PostIncidentSummary, gather_facts, write_summary
 from .responder import Action, AuditEntry, Responder
 from .runbook import SHOP_RUNBOOK, Runbook, RunbookError, Step
 from .timeline import RecordingAction, TimelineResult, format_timeline_results, run_timeline_file
@@ -15,7 +16,9 @@ __all__ = [
     "AuditEntry",
     "BlockClient",
     "GuardRails",
+    "IncidentFacts",
     "LiveResponder",
+    "PostIncidentSummary",
     "RecordingAction",
     "Responder",
     "Runbook",
@@ -25,6 +28,8 @@ __all__ = [
     "Step",
     "TimelineResult",
     "format_timeline_results",
+    "gather_facts",
     "run_timeline_file",
     "shop_actions",
+    "write_summary",
 ]

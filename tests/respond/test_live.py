@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from labapp import Lab
-from labapp.respond import GuardRails
+from labapp.respond import GuardRails, gather_facts, write_summary
 
 RULES = """
 groups:
@@ -43,6 +44,7 @@ def abuser(lab: Lab) -> Iterator[threading.Event]:
 def test_an_abusive_client_is_blocked_then_released(
     lab: Lab, abuser: threading.Event, tmp_path: Path, wait_until: Callable[..., None]
 ) -> None:
+    started = time.time()
     rules = tmp_path / "respond.yml"
     rules.write_text(RULES)
     stack = lab.alerting((str(rules),), prefer="embedded", teams=True)
@@ -59,6 +61,11 @@ def test_an_abusive_client_is_blocked_then_released(
     wait_until(lambda: not lab.controls.blocked, timeout_s=5, what="the block reverted")
     outcomes = [(e.outcome, e.action, e.target) for e in live.responder.audit]
     assert outcomes == [("applied", "block", "127.0.0.9"), ("reverted", "block", "127.0.0.9")]
+    # The summary is written from what the lab recorded in that time.
+    summary = write_summary("abusive client", gather_facts(lab, started))
+    assert "clients blocked: 127.0.0.9" in summary.impact
+    whats = [line.what for line in summary.timeline]
+    assert "alert firing: AbusiveClient" in whats and "responder applied: block 127.0.0.9" in whats
 
 
 def test_respond_needs_alerts_first(lab: Lab) -> None:
