@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 from labapp import FaultWindow, LoadResult, plots
 from labapp.load import Record
 from labapp.observe.frames import result_frame
+from labapp.plots.respond import action_spans, alert_spans
+from labapp.respond import AuditEntry
 from labapp.tracing import SpanRecord
 
 STARTED = 1_700_000_000.0
@@ -119,6 +121,9 @@ def _figures(
         "plot_trace_waterfall": lambda: plots.plot_trace_waterfall(_spans()),
         "plot_service_latency": lambda: plots.plot_service_latency(_spans()),
         "plot_allowed_by_client": lambda: plots.plot_allowed_by_client(result, limit_per_s=10),
+        "plot_response_timeline": lambda: plots.plot_response_timeline(
+            *_incident(), t0=STARTED, threshold=0.05, faults=faults, ax=ax
+        ),
         "plot_window_strategies": lambda: plots.plot_window_strategies(
             {
                 "fixed-window": pd.DataFrame({"t": [0.0, 0.9, 0.9, 1.05], "status": [200, 200, 429, 200]}),
@@ -180,6 +185,7 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_breaker_timeline",
         "plot_allowed_by_client",
         "plot_window_strategies",
+        "plot_response_timeline",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(
@@ -196,7 +202,7 @@ def test_plot_returns_a_figure_with_title_and_axis_labels(
     figure.canvas.draw()  # renders without error
 
 
-STACKED = {"plot_alert_timeline", "plot_budget_burn"}
+STACKED = {"plot_alert_timeline", "plot_budget_burn", "plot_response_timeline"}
 
 
 @pytest.mark.parametrize("name", sorted(STACKED))
@@ -436,3 +442,39 @@ def test_plot_series_draws_per_window_values_as_steps_when_told_the_window() -> 
     assert stepped.lines[0].get_drawstyle() == "steps-post"
     x = np.asarray(stepped.lines[0].get_xdata(), dtype=float)
     assert x.tolist() == [0.0, 0.25, 0.5, 0.75]  # the last window drawn to its end
+
+
+def _incident() -> tuple[pd.DataFrame, list[AuditEntry], pd.DataFrame]:
+    """An error ratio, a responder's audit and the alert notifications of a short incident."""
+    t0 = STARTED
+    ratio = pd.DataFrame({"time": [t0 + i for i in range(10)], "value": [0, 0, 0.3, 0.3, 0.1, 0, 0, 0, 0, 0]})
+    notes = pd.DataFrame(
+        [
+            {"time": t0 + 2, "alertname": "AbusiveClient", "status": "firing"},
+            {"time": t0 + 3, "alertname": "AbusiveClient", "status": "firing"},  # a repeat
+            {"time": t0 + 6, "alertname": "AbusiveClient", "status": "resolved"},
+        ]
+    )
+    audit = [
+        AuditEntry(t0 + 2, "applied", "block", "127.0.0.9", "AbusiveClient", ""),
+        AuditEntry(t0 + 2, "refused", "block", "127.0.0.1", "AbusiveClient", "protected"),
+        AuditEntry(t0 + 6, "reverted", "block", "127.0.0.9", "AbusiveClient", ""),
+        AuditEntry(t0 + 7, "applied", "shed", "shop", "ShopSaturated", ""),
+    ]
+    return ratio, audit, notes
+
+
+def test_response_timeline_draws_alerts_actions_and_refusals() -> None:
+    ratio, audit, notes = _incident()
+    assert alert_spans(notes, STARTED + 9) == [("AbusiveClient", STARTED + 2, STARTED + 6)]
+    assert action_spans(audit, STARTED + 9) == [
+        ("block 127.0.0.9", STARTED + 2, STARTED + 6),
+        ("shed shop", STARTED + 7, STARTED + 9),
+    ]
+    _, lane = plots.plot_response_timeline(ratio, audit, notes, t0=STARTED, threshold=0.05).axes
+    assert [t.get_text() for t in lane.get_yticklabels()] == [
+        "alert AbusiveClient",
+        "block 127.0.0.9",
+        "shed shop",
+        "block 127.0.0.1",
+    ]

@@ -11,6 +11,7 @@ from .load import plot_latency_histogram, plot_latency_over_time, plot_rates, pl
 from .metrics import plot_bucket_comparison, plot_query, plot_series, plot_series_counts
 from .ratelimit import plot_allowed_by_client, plot_window_strategies
 from .resilience import plot_breaker_timeline
+from .respond import plot_response_timeline
 from .traces import plot_service_latency, plot_trace_waterfall
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "plot_latency_over_time",
     "plot_query",
     "plot_rates",
+    "plot_response_timeline",
     "plot_series",
     "plot_series_counts",
     "plot_service_latency",
