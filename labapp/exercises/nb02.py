@@ -131,7 +131,7 @@ def _since_start_p99() -> dict[str, float]:
 def _run(query: object) -> pd.DataFrame | str:
     """The query's result at the end of the test series, or what went wrong, in words."""
     if query is None or (isinstance(query, str) and not query.strip()):
-        return "no query yet: write it as a string, e.g. my_query = 'sum by (...) (...)'"
+        return "no query yet: write the PromQL as a Python string, in quotes"
     if not isinstance(query, str):
         return f"expected a PromQL string, got {type(query).__name__}"
     watcher = practice_watcher()
