@@ -113,6 +113,11 @@ def check_honest_fallback(lab: Lab, my_charge: object) -> bool:
         finally:
             lab.heal("payments")
     for what, answer in answers:
+        if not isinstance(answer, BaseException) and answer[1] is None:
+            return fail(
+                f"for {what}, my_charge returned nothing",
+                "return a JSONResponse (or raise HTTPException) whose status tells the customer what happened",
+            )
         if isinstance(answer, BaseException):
             return fail(
                 f"for {what}, my_charge raised {type(answer).__name__}: the customer gets a bare 500 error page",

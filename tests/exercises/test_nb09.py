@@ -173,3 +173,10 @@ def test_retries_in_breaker(
     assert needle in out
     assert "0.1" not in out.split("hint:")[-1]
     assert not lab.switches["payments"].fault
+
+
+def test_honest_fallback_names_a_stub(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    def stub(call_payment_api: object, order: object) -> None: ...
+
+    assert check_honest_fallback(lab, stub) is False
+    assert "returned nothing" in capsys.readouterr().out
