@@ -174,6 +174,11 @@ def check_bad_seconds(bad_seconds: object, real: object = None) -> bool:
         want = reference_bad_seconds(made_up, slow_s)
         if got == want:
             continue
+        if got == _rounded(made_up, slow_s):
+            return fail(
+                f"with slow_s={slow_s}, your seconds are rounded: a request at t = 2.7 s landed in second 3",
+                "a second holds everything from its start up to the next one: cut the fraction off, int(t)",
+            )
         if got and min(got) > 10 * made_up.duration_s:
             return fail(
                 f"it returned seconds like {got[0]}: clock times, not seconds into the run",
@@ -201,6 +206,17 @@ def check_bad_seconds(bad_seconds: object, real: object = None) -> bool:
             )
         return ok(f"right on made-up runs; on your run, the seconds that hurt: {want}")
     return ok(f"right on made-up runs ({len(trouble)} seconds of trouble, each of one kind)")
+
+
+def _rounded(result: LoadResult, slow_s: float) -> list[int]:
+    """What a learner gets who rounds each request's time instead of cutting it to its second."""
+    return sorted(
+        {
+            round(r.scheduled - result.started)
+            for r in result.records
+            if r.status >= 500 or r.status == 0 or r.latency_s > slow_s
+        }
+    )
 
 
 def _trouble(kind: str | None) -> str:

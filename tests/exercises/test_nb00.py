@@ -82,6 +82,12 @@ def _clock_times(result: LoadResult, slow_s: float = 0.25) -> list[int]:
     return sorted({int(r.scheduled) for r in result.records if r.status >= 500 or r.latency_s > slow_s})
 
 
+def _rounded_times(result: LoadResult, slow_s: float = 0.25) -> list[int]:
+    frame = result.to_frame()
+    hurt = (frame["status"] >= 500) | (frame["status"] == 0) | (frame["latency_s"] > slow_s)
+    return sorted(set(frame.loc[hurt, "t"].round().astype(int)))
+
+
 def _raises(result: LoadResult, slow_s: float = 0.25) -> list[int]:
     raise KeyError("latency")
 
@@ -116,15 +122,21 @@ def test_made_up_runs_differ_between_learners(monkeypatch: pytest.MonkeyPatch) -
             ("slow_s=1.0", "the slow_s you were given"),
         ),
         (_clock_times, ("clock times", "result.started")),
+        (_rounded_times, ("rounded", "cut the fraction off")),
         (_raises, ("it raised KeyError",)),
         (lambda result, slow_s=0.25: None, ("returned NoneType",)),
         (None, ("expected your function, got NoneType", "without ()")),
     ],
 )
+@pytest.mark.parametrize("learner", ["ada", "grace", "linus"])
 def test_bad_seconds_wrong(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], function: object, needles: tuple[str, ...]
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    function: object,
+    needles: tuple[str, ...],
+    learner: str,
 ) -> None:
-    monkeypatch.setenv("LAB_LEARNER", "ada")
+    monkeypatch.setenv("LAB_LEARNER", learner)
     assert check_bad_seconds(function) is False
     out = _verdict(capsys, False, *needles)
     run, _ = _made_up_run("nb00-bad-seconds")
