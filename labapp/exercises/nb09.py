@@ -99,6 +99,7 @@ def check_honest_fallback(lab: Lab, my_charge: object) -> bool:
         ("a good card, breaker open", "down", GOOD_CARD),
     ]
     answers: list[tuple[str, tuple[int, object, dict[str, str]] | BaseException]] = []
+    lab.heal("payments")  # start from a healthy payments service, whatever an earlier cell left
     with httpx.Client(timeout=2) as http:
         call_payment_api = _seed_call_payment_api(lab.service_urls["payments"], http)
         try:
@@ -180,6 +181,7 @@ def check_breaker_tuning(lab: Lab, failure_threshold: object, recovery_timeout_s
             f"recovery_timeout_s = {recovery_timeout_s!r}", "a positive number of seconds the breaker stays open"
         )
     config = LabConfig(payments_breaker_threshold=failure_threshold, payments_breaker_recovery_s=recovery_timeout_s)
+    lab.heal("payments")  # the outage below must be the only payments fault in the window
     url = lab.serve(make_shop_app(lab.service_urls, config=config), "ex09_shop")
     arrivals = lab.switches["payments"].arrivals
     try:
@@ -315,6 +317,7 @@ def check_retries_in_breaker(lab: Lab, make_my_charge: object) -> bool:
             f"expected a function, got {type(make_my_charge).__name__}",
             "def make_my_charge(call_payments): ... returning an async charge(payload)",
         )
+    lab.heal("payments")
     try:
         report = run_sync(
             _bursts, function, lab.service_urls["payments"], lambda: lab.inject("payments", outage()),
