@@ -154,6 +154,14 @@ def _as_function(value: Any) -> Callable[..., Any] | None:
     return cast("Callable[..., Any]", value) if callable(value) else None
 
 
+def _parameters(function: Callable[..., Any]) -> list[str]:
+    """The names of ``function``'s parameters; none known for a builtin without a signature."""
+    try:
+        return list(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
 def _call(function: Callable[..., Any], *args: object) -> Any:
     try:
         return function(*args)
@@ -203,7 +211,7 @@ def check_tier_keys(lab: Lab, key_of: object, limit_for: object) -> bool:
     ):
         if function is None:
             return fail(f"{name} is {given!r}, not a function", f"def {name}({parameter}): ...")
-        if parameter not in inspect.signature(function).parameters:
+        if parameter not in _parameters(function):
             return fail(
                 f"{name} has no parameter called {parameter!r}",
                 f"slowapi passes the {parameter} only to a parameter with exactly that name",

@@ -123,6 +123,7 @@ def tier_name(key: str) -> str:
         (api_key, no_key_parameter, False, "no parameter called 'key'"),
         (api_key, tier_name, False, "limits notation"),
         ("api_key", tier_limit, False, "not a function"),
+        (print, print, False, "no parameter called 'request'"),  # a builtin: no signature to read
     ],
 )
 def test_tier_keys(

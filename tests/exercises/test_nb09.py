@@ -84,6 +84,7 @@ def no_retry_after(call_payment_api: Callable[[Order], Order], order: Order) -> 
         (no_retry_after, False, "without a Retry-After"),
         (None, False, "expected a function"),
         (lambda order: order, False, "two arguments"),
+        (print, False, "two arguments"),  # a builtin: no signature to read
     ],
 )
 def test_honest_fallback(
