@@ -1,32 +1,71 @@
 """Exercise checkers, one module per notebook. Each prints ✓ or what is wrong and a hint.
 
-Each module's ``__all__`` says what it offers; this package re-exports all of them,
-so a notebook writes ``from labapp.exercises import check_...``.
+Each module's ``__all__`` says what a notebook may import; a test keeps this list in step with them.
 """
 
-from . import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
-from .nb00 import *  # noqa: F403
-from .nb01 import *  # noqa: F403
-from .nb02 import *  # noqa: F403
-from .nb03 import *  # noqa: F403
-from .nb04 import *  # noqa: F403
-from .nb05 import *  # noqa: F403
-from .nb06 import *  # noqa: F403
-from .nb07 import *  # noqa: F403
-from .nb08 import *  # noqa: F403
-from .nb09 import *  # noqa: F403
-
-__all__ = sorted(
-    [
-        *nb00.__all__,
-        *nb01.__all__,
-        *nb02.__all__,
-        *nb03.__all__,
-        *nb04.__all__,
-        *nb05.__all__,
-        *nb06.__all__,
-        *nb07.__all__,
-        *nb08.__all__,
-        *nb09.__all__,
-    ]
+from .nb00 import check_bad_seconds, check_checkout_broken, reference_bad_seconds
+from .nb01 import check_checkout_histogram, check_in_flight_gauge, check_route_counter
+from .nb02 import check_error_ratio_by_route, check_ok_rate_by_route, check_p99_query, practice_watcher
+from .nb03 import check_health_check, check_probe_timeout, check_readiness
+from .nb04 import check_error_rate_rule, check_error_ratio, check_fast_burn_alert
+from .nb05 import (
+    MYSTERY_DELAY_S,
+    SLOW_TRACE_MS,
+    check_manual_span,
+    check_slow_hop,
+    check_tail_sampler,
+    inject_mystery_latency,
 )
+from .nb06 import ALERT_THRESHOLD_PCT, ALERT_WINDOW_S, check_checkout_answers, check_log_alert, check_redactor
+from .nb07 import (
+    PAGE_BUDGET_S,
+    STALLED_RECOMMENDER_S,
+    check_fallback,
+    check_recommender_timeout,
+    check_stale_cache,
+    healthy_recommender,
+)
+from .nb08 import check_limit_config, check_polite_client, check_tier_keys
+from .nb09 import check_breaker_tuning, check_honest_fallback, check_retries_in_breaker
+
+__all__ = [
+    "ALERT_THRESHOLD_PCT",
+    "ALERT_WINDOW_S",
+    "MYSTERY_DELAY_S",
+    "PAGE_BUDGET_S",
+    "SLOW_TRACE_MS",
+    "STALLED_RECOMMENDER_S",
+    "check_bad_seconds",
+    "check_breaker_tuning",
+    "check_checkout_answers",
+    "check_checkout_broken",
+    "check_checkout_histogram",
+    "check_error_rate_rule",
+    "check_error_ratio",
+    "check_error_ratio_by_route",
+    "check_fallback",
+    "check_fast_burn_alert",
+    "check_health_check",
+    "check_honest_fallback",
+    "check_in_flight_gauge",
+    "check_limit_config",
+    "check_log_alert",
+    "check_manual_span",
+    "check_ok_rate_by_route",
+    "check_p99_query",
+    "check_polite_client",
+    "check_probe_timeout",
+    "check_readiness",
+    "check_recommender_timeout",
+    "check_redactor",
+    "check_retries_in_breaker",
+    "check_route_counter",
+    "check_slow_hop",
+    "check_stale_cache",
+    "check_tail_sampler",
+    "check_tier_keys",
+    "healthy_recommender",
+    "inject_mystery_latency",
+    "practice_watcher",
+    "reference_bad_seconds",
+]
