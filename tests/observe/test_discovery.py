@@ -47,7 +47,9 @@ def test_bad_targets_say_what_a_target_is() -> None:
 
 
 @pytest.mark.prometheus
-@pytest.mark.skipif(find_prometheus() is None, reason="no 'prometheus' binary on PATH (Debian: apt-get install prometheus)")
+@pytest.mark.skipif(
+    find_prometheus() is None, reason="no 'prometheus' binary on PATH (Debian: apt-get install prometheus)"
+)
 def test_prometheus_reloads_its_targets_on_sighup(lab: Lab, second_shop: str, wait_until: Callable[..., None]) -> None:
     with PrometheusServer({"shop": lab.url}, interval_s=0.5) as prometheus:
         prometheus.wait_for_scrapes(1)
