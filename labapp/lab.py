@@ -42,6 +42,7 @@ from .types import Stoppable
 if TYPE_CHECKING:
     from .alerts.stack import AlertingStack
     from .respond import GuardRails, LiveResponder
+    from .shop.replicas import ShopReplicas
 
 # FaultWindow lives in labapp.faults; it stays importable from here for older code.
 __all__ = ["Lab"]
@@ -55,6 +56,7 @@ S = TypeVar("S", bound=Stoppable)
 _WATCHER = "watcher"  # lab.watch() or lab.alerting(), whichever came last
 _LOGS = "logs"
 _RESPONDER = "responder"
+_REPLICAS = "replicas"
 _SERVED = "serve:"  # + the name given to lab.serve()
 
 
@@ -401,7 +403,7 @@ class Lab:
         it prints which. Calling it again replaces the previous watcher.
         """
         self._require_running()
-        targets = {"shop": self.url, **{name: self.extras[name].url for name in extra}}
+        targets = {"shop": self._shop_targets(), **{name: self.extras[name].url for name in extra}}
         self._discard(_WATCHER)
         watcher = self._own(_WATCHER, watch(targets, interval_s=interval_s, prefer=prefer))
         watcher.wait_for_scrapes(2)
@@ -430,7 +432,7 @@ class Lab:
         self._discard(_RESPONDER)
         self._discard(_WATCHER)
         stack = AlertingStack(
-            {"shop": self.url},
+            {"shop": self._shop_targets()},
             list(rule_files or lab_rule_files()),
             prefer=prefer,
             repeat_interval_s=repeat_interval_s,
@@ -439,6 +441,58 @@ class Lab:
         self._own(_WATCHER, stack.start())
         stack.wait_for_scrapes(2)
         return stack
+
+    def balance(self, replicas: int = 1, *, max_replicas: int = 4) -> ShopReplicas:
+        """Put ``replicas`` shop replicas behind a round-robin load balancer; return the set.
+
+        Send traffic to ``lab.replicas.url`` (the balancer). The responder's scale
+        action adds and removes replicas; the watcher (``lab.watch`` or
+        ``lab.alerting``) scrapes each replica as an instance of the ``shop`` job,
+        and follows every change. The replicas share the incident switches and
+        the per-client counts; ``lab.url`` stays the original shop, unwatched meanwhile.
+        """
+        from .proxy import PROXY_ADDRESS
+        from .shop.replicas import ShopReplicas
+
+        self._require_running()
+        # Each replica believes X-Forwarded-For from the balancer only, so it sees the real client.
+        config = replace(self.config, trusted_proxies=(PROXY_ADDRESS,), shop_port=0)
+
+        def build() -> ASGIApp:
+            return make_shop_app(
+                self.service_urls, config=config, tracing=self.tracing, controls=self.controls, clients=self.clients
+            )
+
+        self._discard(_REPLICAS)
+        pool = ShopReplicas(build, host=self.config.host, max_replicas=max_replicas, on_change=self._retarget)
+        try:
+            pool.start(replicas)
+        except BaseException:
+            pool.stop()
+            raise
+        return self._own(_REPLICAS, pool, serves=True)
+
+    @property
+    def replicas(self) -> ShopReplicas | None:
+        """The replica set of :meth:`balance`, or None."""
+        owned = self._owned.get(_REPLICAS)
+        return cast("ShopReplicas", owned.thing) if owned is not None else None
+
+    def _shop_targets(self) -> list[str]:
+        """What a watcher scrapes as the ``shop`` job: the replicas when balanced, else the shop."""
+        replicas = self.replicas
+        return replicas.urls if replicas is not None and len(replicas) else [self.url]
+
+    def _retarget(self, urls: list[str]) -> None:
+        """Service discovery: the watcher scrapes the replicas that exist now."""
+        from .alerts.stack import AlertingStack
+
+        owned = self._owned.get(_WATCHER)
+        if owned is None:
+            return
+        thing = owned.thing
+        watcher = thing.watcher if isinstance(thing, AlertingStack) else cast("Watcher", thing)
+        watcher.set_targets("shop", urls or [self.url])
 
     def respond(
         self,
@@ -466,7 +520,7 @@ class Lab:
         self._discard(_RESPONDER)
         responder = Responder(
             Runbook.from_file(runbook or SHOP_RUNBOOK),
-            shop_actions(self.controls, shed_share=shed_share),
+            shop_actions(self.controls, shed_share=shed_share, replicas=lambda: self.replicas),
             guards or GuardRails(),
             dry_run=dry_run,
             clients_seen=self.clients.clients_seen,

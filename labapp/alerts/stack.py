@@ -33,7 +33,7 @@ class AlertingStack:
 
     def __init__(
         self,
-        targets: Mapping[str, str],
+        targets: Mapping[str, str | Sequence[str]],
         rule_files: Sequence[str | Path],
         *,
         prefer: str = "auto",

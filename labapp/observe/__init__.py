@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .prometheus import PrometheusServer, find_prometheus
 from .promql import PromQLError
@@ -13,7 +13,9 @@ __all__ = ["PromQLError", "PrometheusServer", "Scraper", "Watcher", "find_promet
 Watcher = Scraper | PrometheusServer
 
 
-def watch(targets: Mapping[str, str], *, interval_s: float = 1.0, prefer: str = "auto", quiet: bool = False) -> Watcher:
+def watch(
+    targets: Mapping[str, str | Sequence[str]], *, interval_s: float = 1.0, prefer: str = "auto", quiet: bool = False
+) -> Watcher:
     """Start watching ``targets``: a real Prometheus when installed, else the embedded scraper.
 
     ``prefer`` is "auto", "prometheus" (fail if missing) or "embedded".

@@ -6,6 +6,7 @@ never touches a system Prometheus (Debian's package also installs a service).
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .frames import result_frame
 from .process import ManagedProcess, find_binary
-from .scrape import _check_range
+from .scrape import _check_range, instances_of
 
 __all__ = ["PrometheusServer", "find_prometheus"]
 
@@ -26,14 +27,18 @@ def find_prometheus() -> str | None:
 
 
 class PrometheusServer(ManagedProcess):
-    """Run ``prometheus`` scraping ``targets`` ({job: base URL}) every ``interval_s``."""
+    """Run ``prometheus`` scraping ``targets`` ({job: base URL, or a list of them}) every ``interval_s``.
+
+    :meth:`set_targets` changes a job's instances while it runs: the lab rewrites
+    prometheus.yml and sends SIGHUP, Prometheus' own way to reload its config.
+    """
 
     mode = "prometheus"
     name = "prometheus"
 
     def __init__(
         self,
-        targets: Mapping[str, str],
+        targets: Mapping[str, str | Sequence[str]],
         *,
         interval_s: float = 1.0,
         rule_files: Sequence[str | Path] = (),
@@ -50,7 +55,7 @@ class PrometheusServer(ManagedProcess):
         if not targets:
             raise ValueError("give at least one target, e.g. {'shop': lab.url}")
         super().__init__(found, host)
-        self.targets = dict(targets)
+        self.targets = {job: instances_of(job, urls) for job, urls in targets.items()}
         self.interval_s = interval_s
         self.rule_files = [Path(p).resolve() for p in rule_files]
         # Where firing alerts go (an AlertmanagerServer's url); None: nowhere.
@@ -79,12 +84,29 @@ class PrometheusServer(ManagedProcess):
             if am.path.strip("/"):
                 lines.append(f"      path_prefix: {am.path}")
         lines.append("scrape_configs:")
-        for job, url in self.targets.items():
-            lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: ['{urlsplit(url).netloc}']"]
+        for job, urls in self.targets.items():
+            instances = ", ".join(f"'{urlsplit(url).netloc}'" for url in urls)
+            lines += [f"  - job_name: {job}", "    static_configs:", f"      - targets: [{instances}]"]
         return "\n".join(lines) + "\n"
 
     def prepare(self, workdir: Path) -> None:
-        (workdir / "prometheus.yml").write_text(self.config_text())
+        self._config_path = workdir / "prometheus.yml"
+        self._config_path.write_text(self.config_text())
+
+    def set_targets(self, job: str, urls: str | Sequence[str]) -> None:
+        """Scrape these instances for ``job`` from now on: rewrite the config, and SIGHUP to reload it.
+
+        Prometheus' discovery passes new targets on within about 5 s; an instance
+        that left has its series ended with staleness markers.
+        """
+        self.targets = {**self.targets, job: instances_of(job, urls, allow_empty=True)}
+        if self._process is None:
+            return  # not running: the config is written at start
+        text = self.config_text()
+        tmp = self._config_path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(self._config_path)  # atomic: Prometheus never reads half a file
+        self._process.send_signal(signal.SIGHUP)
 
     def command(self, workdir: Path) -> list[str]:
         return [
@@ -113,7 +135,8 @@ class PrometheusServer(ManagedProcess):
         window = f"{max(int(self.interval_s * (n + 3)), 2)}s"
         while time.monotonic() < deadline:
             frame = self.query(f"count_over_time(up[{window}])")
-            if len(frame) >= len(self.targets) and (frame["value"] >= n).all():
+            instances = sum(len(urls) for urls in self.targets.values())
+            if len(frame) >= instances and (frame["value"] >= n).all():
                 return
             time.sleep(self.interval_s / 4)
         raise TimeoutError(f"prometheus did not scrape every target {n} times within {timeout_s} s")

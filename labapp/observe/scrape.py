@@ -9,7 +9,7 @@ in promql.py.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,17 +21,22 @@ from .frames import result_frame
 from .promql import evaluate, parse
 from .store import Labels, SeriesStore
 
-__all__ = ["Scraper"]
+__all__ = ["Scraper", "instances_of"]
 
 
 class Scraper(TicksPeriodically):
-    """Scrape ``targets`` ({job name: base URL}) every ``interval_s`` seconds until stopped."""
+    """Scrape ``targets`` ({job name: base URL, or a list of them}) every ``interval_s`` seconds until stopped.
+
+    Each URL of a job is an ``instance``, as in Prometheus. :meth:`set_targets`
+    changes a job's instances while it runs (service discovery, in the small):
+    the series of an instance that left end with a staleness marker.
+    """
 
     mode = "embedded"
 
     def __init__(
         self,
-        targets: Mapping[str, str],
+        targets: Mapping[str, str | Sequence[str]],
         *,
         interval_s: float = 1.0,
         clock: Callable[[], float] = time.time,
@@ -40,7 +45,7 @@ class Scraper(TicksPeriodically):
             raise ValueError("give at least one target, e.g. {'shop': lab.url}")
         if not 0.05 <= interval_s <= 60:
             raise ValueError(f"interval_s must be 0.05..60 seconds, got {interval_s}")
-        self.targets = {job: url.rstrip("/") for job, url in targets.items()}
+        self._targets = {job: instances_of(job, urls) for job, urls in targets.items()}
         self.interval_s = interval_s
         self.store = SeriesStore()
         self.scrapes = 0
@@ -48,15 +53,30 @@ class Scraper(TicksPeriodically):
         self._clock = clock
         self._ticker = Periodic(self.scrape_once, interval_s, "lab-scraper")
         self._client: httpx.Client | None = None
-        self._last_written: dict[str, set[Labels]] = {}
+        self._last_written: dict[tuple[str, str], set[Labels]] = {}
+
+    @property
+    def targets(self) -> dict[str, tuple[str, ...]]:
+        """Each job's instances (base URLs) now."""
+        return dict(self._targets)
+
+    def set_targets(self, job: str, urls: str | Sequence[str]) -> None:
+        """Scrape these instances for ``job`` from the next round on (an empty list stops the job)."""
+        targets = dict(self._targets)
+        targets[job] = instances_of(job, urls, allow_empty=True)
+        self._targets = targets  # one assignment: a scrape in progress keeps the old set
 
     def scrape_once(self) -> None:
         """Scrape every target now."""
         if self._client is None:
             self._client = httpx.Client(timeout=max(self.interval_s, 1.0))
-        for job, url in self.targets.items():
+        current = {(job, urlsplit(url).netloc): url for job, urls in self._targets.items() for url in urls}
+        for (job, instance), written in list(self._last_written.items()):
+            if (job, instance) not in current:  # an instance that left: its series end now
+                self.store.mark_stale(self._clock(), written)
+                del self._last_written[(job, instance)]
+        for (job, instance), url in current.items():
             t = self._clock()
-            instance = urlsplit(url).netloc
             try:
                 response = self._client.get(url + "/metrics")
                 response.raise_for_status()  # a 5xx page is a failed scrape, as in Prometheus
@@ -75,8 +95,8 @@ class Scraper(TicksPeriodically):
             # and a series that vanished (or a target that failed) ends with a staleness marker.
             samples.append(("up", {}, up))
             written = self.store.add(t, samples, {"job": job, "instance": instance})
-            self.store.mark_stale(t, self._last_written.get(job, set()) - written)
-            self._last_written[job] = written
+            self.store.mark_stale(t, self._last_written.get((job, instance), set()) - written)
+            self._last_written[(job, instance)] = written
         self.scrapes += 1
 
     def start(self) -> Scraper:
@@ -140,3 +160,14 @@ def _check_range(start: float, end: float, step_s: float) -> None:
         raise ValueError(f"end ({end}) is before start ({start}); both are Unix seconds")
     if (end - start) / step_s > 11_000:
         raise ValueError("that range has more than 11,000 steps; use a larger step_s")
+
+
+def instances_of(job: str, urls: str | Sequence[str], *, allow_empty: bool = False) -> tuple[str, ...]:
+    """A job's scrape targets as a tuple of base URLs, checked."""
+    listed = (urls,) if isinstance(urls, str) else tuple(urls)
+    if not listed and not allow_empty:
+        raise ValueError(f"job {job!r} has no URL to scrape; give one like lab.url, or a list of them")
+    bad = [u for u in listed if not isinstance(u, str) or not u.startswith(("http://", "https://"))]
+    if bad:
+        raise ValueError(f"job {job!r}: scrape targets are base URLs like 'http://127.0.0.1:8000', got {bad}")
+    return tuple(u.rstrip("/") for u in listed)

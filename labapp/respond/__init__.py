@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .actions import BlockClient, ShedLoad, SkipDependency, shop_actions
+from .actions import BlockClient, ScaleOut, ShedLoad, SkipDependency, shop_actions
 from .guards import GuardRails
 from .live import LiveResponder
 from .postmortem import IncidentFacts, PostIncidentSummary, gather_facts, write_summary
@@ -23,6 +23,7 @@ __all__ = [
     "Responder",
     "Runbook",
     "RunbookError",
+    "ScaleOut",
     "ShedLoad",
     "SkipDependency",
     "Step",

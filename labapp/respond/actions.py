@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..shop import ShopControls
+from ..shop.replicas import ShopReplicas
 
-__all__ = ["BlockClient", "ShedLoad", "ShopAction", "SkipDependency", "shop_actions"]
+__all__ = ["BlockClient", "ScaleOut", "ShedLoad", "ShopAction", "SkipDependency", "shop_actions"]
 
 
 @dataclass
@@ -59,9 +61,42 @@ class ShedLoad:
         return f"stopped shedding at {target}"
 
 
-ShopAction = BlockClient | SkipDependency | ShedLoad
+@dataclass
+class ScaleOut:
+    """Add a shop replica behind the balancer; remove it when the alert is over."""
+
+    replicas: Callable[[], ShopReplicas | None]
+
+    def _set(self) -> ShopReplicas:
+        replicas = self.replicas()
+        if replicas is None:
+            raise RuntimeError("no replicas to scale: put the shop behind a balancer first with lab.balance()")
+        return replicas
+
+    def apply(self, target: str) -> str:
+        replicas = self._set()
+        url = replicas.add()
+        return f"added a {target} replica at {url} ({len(replicas)} now)"
+
+    def revert(self, target: str) -> str:
+        replicas = self._set()
+        url = replicas.remove()
+        return f"removed the {target} replica at {url} ({len(replicas)} now)"
 
 
-def shop_actions(controls: ShopControls, *, shed_share: float = 0.5) -> dict[str, ShopAction]:
-    """The actions data/runbooks/shop.yml names, bound to one shop's switches (scaling comes with replicas)."""
-    return {"block": BlockClient(controls), "degrade": SkipDependency(controls), "shed": ShedLoad(controls, shed_share)}
+ShopAction = BlockClient | SkipDependency | ShedLoad | ScaleOut
+
+
+def shop_actions(
+    controls: ShopControls,
+    *,
+    shed_share: float = 0.5,
+    replicas: Callable[[], ShopReplicas | None] = lambda: None,
+) -> dict[str, ShopAction]:
+    """The actions data/runbooks/shop.yml names, bound to one shop's switches and replica set."""
+    return {
+        "block": BlockClient(controls),
+        "degrade": SkipDependency(controls),
+        "shed": ShedLoad(controls, shed_share),
+        "scale": ScaleOut(replicas),
+    }

@@ -31,15 +31,16 @@ class ClientTracker:
         self._lock = threading.Lock()
 
     def note(self, address: str) -> None:
-        """Count one request from ``address`` (a dict lookup and an increment on the hot path)."""
+        """Count one request from ``address``. Locked: replicas count from their own threads,
+        and ``+=`` on a dict entry is not atomic (an uncontended lock costs well under a microsecond)."""
         second = int(self._clock())
-        bucket = self._seconds.get(second)
-        if bucket is None:
-            with self._lock:
-                bucket = self._seconds.setdefault(second, Counter())
+        with self._lock:
+            bucket = self._seconds.get(second)
+            if bucket is None:
+                bucket = self._seconds[second] = Counter()
                 for old in [s for s in self._seconds if s <= second - KEEP_S]:
                     del self._seconds[old]
-        bucket[address] += 1
+            bucket[address] += 1
 
     def counts(self, window_s: float = 10.0) -> Counter[str]:
         """Requests per client over the last ``window_s`` whole seconds (the current one left out: still filling)."""
@@ -48,9 +49,9 @@ class ClientTracker:
         now = int(self._clock())
         total: Counter[str] = Counter()
         with self._lock:
-            buckets = [c for s, c in self._seconds.items() if now - window_s <= s < now]
-        for bucket in buckets:
-            total.update(dict(bucket))  # a copy: other threads keep counting
+            for second, bucket in self._seconds.items():
+                if now - window_s <= second < now:
+                    total.update(bucket)
         return total
 
     def clients_seen(self, window_s: float = 60.0) -> int:

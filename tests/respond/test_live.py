@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from labapp import Lab
+from labapp.alerts import Notification
 from labapp.respond import GuardRails, gather_facts, write_summary
 
 RULES = """
@@ -19,7 +20,7 @@ groups:
     interval: 1s
     rules:
       - alert: AbusiveClient
-        expr: shop_top_client_requests_per_second > 5
+        expr: shop_top_client_requests_per_second > 20
         labels: {team: security, severity: page}
 """
 
@@ -57,10 +58,15 @@ def test_an_abusive_client_is_blocked_then_released(
         assert client.get(f"{lab.url}/items").status_code == 403
     assert httpx.get(f"{lab.url}/items").status_code == 200  # everyone else is served
     abuser.set()
-    stack.receiver.wait_for(alertname="AbusiveClient", status="resolved", timeout_s=30)
-    wait_until(lambda: not lab.controls.blocked, timeout_s=5, what="the block reverted")
-    outcomes = [(e.outcome, e.action, e.target) for e in live.responder.audit]
-    assert outcomes == [("applied", "block", "127.0.0.9"), ("reverted", "block", "127.0.0.9")]
+
+    def abuser_resolved(note: Notification) -> bool:
+        return any(a.status == "resolved" and a.labels.get("client") == "127.0.0.9" for a in note.alerts)
+
+    # Earlier tests may have made other clients top talkers too: wait for this one's alert.
+    stack.receiver.wait_for(abuser_resolved, timeout_s=30)
+    wait_until(lambda: "127.0.0.9" not in lab.controls.blocked, timeout_s=5, what="the block reverted")
+    outcomes = [(e.outcome, e.action) for e in live.responder.audit if e.target == "127.0.0.9"]
+    assert outcomes == [("applied", "block"), ("reverted", "block")]
     # The summary is written from what the lab recorded in that time.
     summary = write_summary("abusive client", gather_facts(lab, started))
     assert "clients blocked: 127.0.0.9" in summary.impact
