@@ -61,7 +61,9 @@ def test_exercises_have_folded_solutions_below(path: Path) -> None:
         assert block.index(solutions[0]) > cue[0] > block.index(learner[0]), f"{path.name} {title!r}: order"
         code = "\n".join(c.source for c in solutions if c.cell_type == "code")
         assert re.search(r"assert\s+check_", code), f"{path.name} {title!r}: the solution must assert its checker"
-    stray = [i for i, c in enumerate(nb.cells) if _hidden(c) and not {"solution", "answer"} & set(c.metadata.get("tags", []))]
+    stray = [
+        i for i, c in enumerate(nb.cells) if _hidden(c) and not {"solution", "answer"} & set(c.metadata.get("tags", []))
+    ]
     assert not stray, f"{path.name}: folded cells {stray} are neither a solution nor an answer"
 
 
@@ -70,7 +72,9 @@ def test_recap_questions_have_folded_answers(path: Path) -> None:
     """Each recap question is its own cell ("**Question 1.** ..."), its answer folded right under it."""
     nb = nbformat.read(path, as_version=4)
     cells = nb.cells
-    questions = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and re.match(r"\*\*Question \d+\.\*\*", c.source)]
+    questions = [
+        i for i, c in enumerate(cells) if c.cell_type == "markdown" and re.match(r"\*\*Question \d+\.\*\*", c.source)
+    ]
     assert questions, f"{path.name}: no recap questions ('**Question 1.** ...' cells)"
     for i in questions:
         answer = cells[i + 1]
