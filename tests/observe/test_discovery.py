@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import httpx
+import pandas as pd
 import pytest
 
 from labapp import Lab, PrometheusServer, Scraper, find_prometheus
@@ -18,9 +19,9 @@ def second_shop(lab: Lab) -> Iterator[str]:
     lab.extras.pop("second_shop").stop()
 
 
-def _instances(query: Callable[[str], object]) -> set[str]:
+def _instances(query: Callable[[str], pd.DataFrame]) -> set[str]:
     frame = query("up == 1")
-    return set(frame["instance"]) if len(frame) else set()  # type: ignore[arg-type]
+    return set(frame["instance"]) if len(frame) else set()
 
 
 def test_the_embedded_scraper_follows_set_targets(lab: Lab, second_shop: str, wait_until: Callable[..., None]) -> None:
