@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
 
 from ..faults import Fault, latency, outage
 from ..lab import Lab
+from .calls import as_function
 from .feedback import fail, ok
 
 __all__ = ["check_health_check", "check_probe_timeout", "check_readiness"]
@@ -64,9 +64,9 @@ def _under(lab: Lab, faults: dict[str, Fault], fn: Callable[..., object], arg: o
 
 def _function(fn: object, example: str) -> Callable[..., object] | None:
     """``fn`` as a function, or None after saying what it is instead."""
-    function: Any = fn  # callable() on an object would make mypy invent a type that clashes across modules
-    if callable(function):
-        return cast("Callable[..., object]", function)
+    function = as_function(fn)
+    if function is not None:
+        return function
     fail(f"expected a function, got {type(fn).__name__}", f"define it with def, e.g. {example}, then pass it")
     return None
 

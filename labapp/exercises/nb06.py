@@ -9,11 +9,12 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
 from ..logs.capture import json_formatter
+from .calls import as_function
 from .feedback import fail, ok
 from .puzzle import puzzle_rng
 
@@ -65,8 +66,8 @@ def check_log_alert(fires: object) -> bool:
     now, a healthy minute, an incident that ended, failures in a dependency's lines,
     ERROR lines that are not requests, 4xx answers. The counts differ per learner.
     """
-    rule = cast(Callable[[list[dict[str, Any]], float], object], fires)
-    if not hasattr(rule, "__call__"):  # noqa: B004 (callable() would make mypy invent a type here)
+    rule = as_function(fires)
+    if rule is None:
         return fail(f"fires is {type(fires).__name__}", "pass your function itself: check_log_alert(fires)")
     now = 1_800_000_000.0
     for name, records, expected, hint in _alert_cases(now):

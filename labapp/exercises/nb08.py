@@ -9,11 +9,10 @@ concurrent and limits are moving windows, so counts do not depend on how fast th
 from __future__ import annotations
 
 import asyncio
-import inspect
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -28,6 +27,7 @@ from ..lab import Lab
 from ..load import LoadResult, run_open_loop, send_bursts
 from ..shop import make_shop_app
 from ..shop.items import require_api_key
+from .calls import as_function, parameters
 from .feedback import fail, ok
 
 __all__ = ["check_limit_config", "check_polite_client", "check_tier_keys"]
@@ -87,7 +87,7 @@ def check_polite_client(lab: Lab, get_politely: object) -> bool:
     """The exercise: ``get_politely(client, url)`` GETs ``url``; after a 429 it waits what
     ``Retry-After`` says before asking again, gives up after a few refusals, and returns the
     last response. Judged by what a scripted server sees (about 2 s)."""
-    function = _as_function(get_politely)
+    function = as_function(get_politely)
     if function is None:
         return fail(
             f"expected a function, got {type(get_politely).__name__}",
@@ -148,18 +148,6 @@ def _waited_well(waited: object, requests: int, early: int) -> bool:
     return True
 
 
-def _as_function(value: Any) -> Callable[..., Any] | None:
-    """``value`` if it can be called, else None. (Typed ``Any``: narrowing an ``object`` with
-    ``callable()`` makes mypy invent types that clash in the package's star imports.)"""
-    return cast("Callable[..., Any]", value) if callable(value) else None
-
-
-def _parameters(function: Callable[..., Any]) -> list[str]:
-    """The names of ``function``'s parameters; none known for a builtin without a signature."""
-    try:
-        return list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return []
 
 
 def _call(function: Callable[..., Any], *args: object) -> Any:
@@ -204,14 +192,14 @@ def check_tier_keys(lab: Lab, key_of: object, limit_for: object) -> bool:
     """The exercise: slowapi's key function ``key_of(request)`` and limit function
     ``limit_for(key)`` give each API key its own budget, by its tier (free 5/s, paid 50/s).
     Judged by bursts from three keys, one of them on two addresses (about 1 s)."""
-    key_func, limit_func = _as_function(key_of), _as_function(limit_for)
+    key_func, limit_func = as_function(key_of), as_function(limit_for)
     for name, given, function, parameter in (
         ("key_of", key_of, key_func, "request"),
         ("limit_for", limit_for, limit_func, "key"),
     ):
         if function is None:
             return fail(f"{name} is {given!r}, not a function", f"def {name}({parameter}): ...")
-        if parameter not in _parameters(function):
+        if parameter not in parameters(function):
             return fail(
                 f"{name} has no parameter called {parameter!r}",
                 f"slowapi passes the {parameter} only to a parameter with exactly that name",

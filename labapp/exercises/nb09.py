@@ -15,7 +15,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from circuitbreaker import CircuitBreaker
@@ -31,6 +31,7 @@ from ..services.payments import DECLINED_CARD
 from ..shop import make_shop_app
 from ..shop.downstream import Downstream, DownstreamError
 from ..telemetry import ShopMetrics
+from .calls import as_function, parameters
 from .feedback import fail, ok
 
 __all__ = ["check_breaker_tuning", "check_honest_fallback", "check_retries_in_breaker"]
@@ -39,18 +40,6 @@ GOOD_CARD = "4242424242424242"
 _names = itertools.count(1)
 
 
-def _as_function(value: Any) -> Callable[..., Any] | None:
-    """``value`` if it can be called, else None. (Typed ``Any``: narrowing an ``object`` with
-    ``callable()`` makes mypy invent types that clash in the package's star imports.)"""
-    return cast("Callable[..., Any]", value) if callable(value) else None
-
-
-def _parameters(function: Callable[..., Any]) -> list[str]:
-    """The names of ``function``'s parameters; none known for a builtin without a signature."""
-    try:
-        return list(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return []
 
 
 # -- Exercise 1: an honest fallback -------------------------------------------------------------
@@ -92,13 +81,13 @@ def check_honest_fallback(lab: Lab, my_charge: object) -> bool:
     """The exercise: ``my_charge(call_payment_api, order)`` answers each customer truthfully:
     a charge (2xx) when it went through, a 4xx for a declined card, a 5xx "not charged" when
     payments fails, and a 503 with Retry-After while the breaker is open. Under a second."""
-    function = _as_function(my_charge)
+    function = as_function(my_charge)
     if function is None:
         return fail(
             f"expected a function, got {type(my_charge).__name__}",
             "def my_charge(call_payment_api, order): ... returning a response",
         )
-    if len(_parameters(function)) != 2:
+    if len(parameters(function)) != 2:
         return fail("my_charge must take two arguments", "def my_charge(call_payment_api, order): ...")
     steps = [
         ("a good card, payments up", None, GOOD_CARD),
@@ -277,7 +266,7 @@ async def _bursts(make_charge: Callable[..., Any], payments_url: str, go_down: C
         except Exception as error:  # the learner's factory
             report["error"] = f"make_my_charge raised {type(error).__name__}: {error}"
             return report
-        if _as_function(charge) is None:
+        if as_function(charge) is None:
             report["error"] = f"make_my_charge returned {charge!r}, not a function"
             return report
         healthy = charge({"amount_cents": 1, "card": GOOD_CARD})
@@ -319,7 +308,7 @@ def check_retries_in_breaker(lab: Lab, make_my_charge: object) -> bool:
     jitter, inside a circuit breaker. Judged by the calls that reach a dead payments service:
     how many per checkout, in what order they come back, and how many once the breaker has
     seen enough. About 1 s."""
-    function = _as_function(make_my_charge)
+    function = as_function(make_my_charge)
     if function is None:
         return fail(
             f"expected a function, got {type(make_my_charge).__name__}",
