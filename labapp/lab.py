@@ -314,12 +314,14 @@ class Lab:
         arrival: str = "uniform",
         timeout_s: float = 5.0,
         progress: bool = True,
+        first_client: int = 0,
     ) -> LoadResult:
         """Open-loop load on the shop: ``rate`` requests/s for ``duration_s`` s; returns when it ends.
 
         ``targets``: a path, a list of paths/Targets, or a {target: weight} mix;
-        ``clients``: distinct client identities; ``concurrency``: most requests
-        in flight; ``arrival``: "uniform" or "poisson"; ``timeout_s`` per request.
+        ``clients``: distinct client identities (numbered from ``first_client``);
+        ``concurrency``: most requests in flight; ``arrival``: "uniform" or
+        "poisson"; ``timeout_s`` per request.
         See :func:`labapp.load.run_open_loop`. To keep working while it runs,
         use :meth:`start_load`.
         """
@@ -334,6 +336,7 @@ class Lab:
             timeout_s=timeout_s,
             seed=self.config.seed,
             progress=progress,
+            first_client=first_client,
         )
 
     def start_load(
@@ -346,6 +349,7 @@ class Lab:
         concurrency: int = 64,
         arrival: str = "uniform",
         timeout_s: float = 5.0,
+        first_client: int = 0,
     ) -> LoadRun:
         """:meth:`load` in the background: returns a :class:`~labapp.load.LoadRun` at once.
 
@@ -362,6 +366,7 @@ class Lab:
             arrival=arrival,
             timeout_s=timeout_s,
             seed=self.config.seed,
+            first_client=first_client,
         )
         self._forget_finished()
         return self._own(f"load:{next(self._ids)}", run)

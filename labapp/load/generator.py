@@ -69,6 +69,7 @@ def run_open_loop(
     timeout_s: float = 5.0,
     seed: int = 0,
     progress: bool = True,
+    first_client: int = 0,
 ) -> LoadResult:
     """Send ``rate`` requests per second for ``duration_s`` seconds, whatever the server does.
 
@@ -82,11 +83,14 @@ def run_open_loop(
             its own source address (127.0.0.2, .3, ...) so the shop sees
             different ``request.client.host`` values, and each sends an
             ``X-Client-Id`` header.
+        first_client: number the identities from here (client 0 sends from
+            127.0.0.2), so two runs at once are different clients: a crowd
+            with ``clients=20``, and beside it one loud client with ``first_client=200``.
         concurrency: most requests in flight at once; when all are busy, sends
             fall behind schedule and that lag is counted in the latency.
         arrival: "uniform" (evenly spaced) or "poisson" (random gaps, like real users).
     """
-    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed)
+    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed, first_client)
     return _in_foreground(plan, progress)
 
 
@@ -101,12 +105,13 @@ def start_open_loop(
     arrival: str = "uniform",
     timeout_s: float = 5.0,
     seed: int = 0,
+    first_client: int = 0,
 ) -> LoadRun:
     """:func:`run_open_loop` in the background: returns a :class:`LoadRun` at once.
 
     ``run.wait()`` returns its :class:`LoadResult`; ``run.cancel()`` stops it early.
     """
-    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed)
+    plan = _open_plan(base_url, rate, duration_s, targets, clients, concurrency, arrival, timeout_s, seed, first_client)
     return LoadRun(plan, background=True)
 
 
@@ -161,6 +166,7 @@ def _open_plan(
     arrival: str,
     timeout_s: float,
     seed: int,
+    first_client: int = 0,
 ) -> _Plan:
     _check_positive("rate", rate, MAX_RATE, "requests per second")
     _check_positive("duration_s", duration_s, MAX_DURATION_S, "seconds")
@@ -177,7 +183,7 @@ def _open_plan(
         for _ in range(count):
             offsets.append(t)
             t += rng.expovariate(rate)
-    plan = _Plan(base_url, targets, clients, concurrency, timeout_s, rng, offsets)
+    plan = _Plan(base_url, targets, clients, concurrency, timeout_s, rng, offsets, first_client)
     plan.mode, plan.duration_s, plan.rate = "open", duration_s, rate
     return plan
 
@@ -367,12 +373,18 @@ class _Plan:
         timeout_s: float,
         rng: random.Random,
         offsets: list[float] | None,
+        first_client: int = 0,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base_url must look like 'http://127.0.0.1:8000', got {base_url!r} (use lab.url)")
         if not isinstance(clients, int) or not 1 <= clients <= MAX_CLIENTS:
             raise ValueError(f"clients must be an integer 1..{MAX_CLIENTS}, got {clients!r}")
+        if not isinstance(first_client, int) or not 0 <= first_client <= MAX_CLIENTS - clients:
+            raise ValueError(
+                f"first_client must be an integer from 0 to {MAX_CLIENTS - clients} (so that the last of "
+                f"{clients} clients is under {MAX_CLIENTS}), got {first_client!r}"
+            )
         if not isinstance(concurrency, int) or not 1 <= concurrency <= 1000:
             raise ValueError(f"concurrency must be an integer 1..1000, got {concurrency!r}")
         _check_positive("timeout_s", timeout_s, 120, "seconds")
@@ -385,7 +397,9 @@ class _Plan:
         self.offsets = offsets
         self.think_s = 0.0
         self.max_requests = MAX_REQUESTS
-        self.bind_source = clients > 1 and _is_ipv4_loopback(parts.hostname)
+        self.first_client = first_client
+        # One client numbered 0 sends from the default address; any other identity has its own.
+        self.bind_source = (clients > 1 or first_client > 0) and _is_ipv4_loopback(parts.hostname)
         self.mode = "open"
         self.duration_s = 0.0
         self.rate: float | None = None
@@ -407,10 +421,12 @@ class _Plan:
                 base_url=self.base_url,
                 timeout=self.timeout_s,
                 verify=tls,
-                transport=httpx.AsyncHTTPTransport(local_address=f"127.0.0.{identity + 2}", verify=tls)
+                transport=httpx.AsyncHTTPTransport(
+                    local_address=f"127.0.0.{self.first_client + identity + 2}", verify=tls
+                )
                 if self.bind_source
                 else None,
-                headers={"X-Client-Id": f"client-{identity}"},
+                headers={"X-Client-Id": f"client-{self.first_client + identity}"},
                 limits=httpx.Limits(max_connections=2),
             )
             for identity in range(self.clients)
@@ -446,7 +462,7 @@ class _Plan:
                     status=status,
                     method=method,
                     path=path,
-                    client=f"client-{identity}",
+                    client=f"client-{self.first_client + identity}",
                     error=error,
                 )
             )

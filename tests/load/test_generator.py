@@ -369,3 +369,11 @@ def test_lab_load_returns_one_type(lab: Lab) -> None:
     assert inspect.signature(Lab.start_load).return_annotation == "LoadRun"
     run = lab.start_load(rate=20, duration_s=0.25, targets="/health")
     assert isinstance(run.wait(10), LoadResult)
+
+
+def test_first_client_numbers_a_second_crowd_apart(echo: tuple[ServerThread, EchoState], echo_state: EchoState) -> None:
+    server, _ = echo
+    run_open_loop(server.url, rate=20, duration_s=0.2, targets="/", first_client=200, progress=False)
+    assert set(echo_state.hosts) == {"127.0.0.202"} and set(echo_state.client_ids) == {"client-200"}
+    with pytest.raises(ValueError, match="first_client must be an integer from 0 to 248"):
+        run_open_loop(server.url, rate=20, duration_s=0.2, targets="/", clients=2, first_client=249, progress=False)
