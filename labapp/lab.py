@@ -266,8 +266,10 @@ class Lab:
 
     @property
     def url(self) -> str:
-        """The shop's base URL."""
-        return self._require_running().url
+        """Where clients reach the shop: its base URL, or the balancer's after :meth:`balance`."""
+        shop = self._require_running()
+        replicas = self.replicas
+        return replicas.url if replicas is not None else shop.url
 
     @property
     def urls(self) -> dict[str, str]:
@@ -454,7 +456,8 @@ class Lab:
         action adds and removes replicas; the watcher (``lab.watch`` or
         ``lab.alerting``) scrapes each replica as an instance of the ``shop`` job,
         and follows every change. The replicas share the incident switches and
-        the per-client counts; ``lab.url`` stays the original shop, unwatched meanwhile.
+        the per-client counts. ``lab.url`` becomes the balancer's, so ``lab.load`` goes
+        through it; the original shop stays at ``lab.shop.url``, unwatched meanwhile.
         """
         from .proxy import PROXY_ADDRESS
         from .shop.replicas import ShopReplicas
@@ -486,7 +489,7 @@ class Lab:
     def _shop_targets(self) -> list[str]:
         """What a watcher scrapes as the ``shop`` job: the replicas when balanced, else the shop."""
         replicas = self.replicas
-        return replicas.urls if replicas is not None and len(replicas) else [self.url]
+        return replicas.urls if replicas is not None and len(replicas) else [self._require_running().url]
 
     def _retarget(self, urls: list[str]) -> None:
         """Service discovery: the watcher scrapes the replicas that exist now."""
@@ -497,7 +500,7 @@ class Lab:
             return
         thing = owned.thing
         watcher = thing.watcher if isinstance(thing, AlertingStack) else cast("Watcher", thing)
-        watcher.set_targets("shop", urls or [self.url])
+        watcher.set_targets("shop", urls or [self._require_running().url])
 
     def respond(
         self,

@@ -79,7 +79,7 @@ class Responder:
     audit: list[AuditEntry] = field(default_factory=list, init=False)
     paused: bool = field(default=False, init=False)
     _active: dict[tuple[str, str], _Active] = field(default_factory=dict, init=False, repr=False)
-    _reverted_at: dict[tuple[str, str], float] = field(default_factory=dict, init=False, repr=False)
+    _ended_at: dict[tuple[str, str], float] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -171,9 +171,12 @@ class Responder:
         if self.paused:
             return "paused: the responder takes no new action"
         key = (step.action, target)
-        since_revert = now - self._reverted_at.get(key, float("-inf"))
+        since_revert = now - self._ended_at.get(key, float("-inf"))
         if since_revert < self.guards.cooldown_s:
-            return f"cooldown: reverted {since_revert:.0f} s ago, under the {self.guards.cooldown_s:.0f} s cooldown"
+            return (
+                f"cooldown: last reverted or failed {since_revert:.0f} s ago, "
+                f"under the {self.guards.cooldown_s:.0f} s cooldown"
+            )
         recent = [
             e for e in self.audit if e.outcome in ("applied", "would apply") and now - e.at < self.guards.window_s
         ]
@@ -194,6 +197,7 @@ class Responder:
         try:
             done = self.actions[step.action].apply(target)
         except Exception as exc:  # an action that fails must not stop the others, and must be seen
+            self._ended_at[key] = now  # and is not retried on every repeat: it waits out the cooldown
             self._record(now, "failed", step.action, target, alert.alertname, f"{type(exc).__name__}: {exc}")
             return
         self._active[key] = _Active(alert.alertname, {owner}, now + ttl_s, ttl_s, dry=False)
@@ -209,7 +213,7 @@ class Responder:
 
     def _revert(self, key: tuple[str, str], now: float, reason: str) -> None:
         active = self._active.pop(key)
-        self._reverted_at[key] = now
+        self._ended_at[key] = now
         action, target = key
         if active.dry:
             self._record(now, "would revert", action, target, active.alertname, f"dry run: {reason}")

@@ -56,6 +56,9 @@ def test_an_action_that_raises_is_audited_and_the_others_still_run() -> None:
     assert [(e.outcome, e.action) for e in responder.audit] == [("failed", "shed"), ("refused", "block")]
     assert "no capacity left" in responder.audit[0].reason
     assert responder.active == []  # a failed action is not in force, so nothing to revert later
+    # Alertmanager repeats the alert: the failed action waits out the cooldown, not retried on every repeat.
+    responder.handle(_payload("firing", "ShopSaturated", job="shop"), at=5)
+    assert responder.audit[-1].outcome == "refused" and "cooldown" in responder.audit[-1].reason
 
 
 def test_two_alerts_wanting_one_action_revert_it_only_when_both_resolve() -> None:
