@@ -22,6 +22,7 @@ __all__ = ["PROXY_ADDRESS", "RoundRobin", "make_proxy_app"]
 # The proxy connects to the shop from this loopback address, so the shop can
 # tell proxied requests (and trust their X-Forwarded-For) from direct ones.
 PROXY_ADDRESS = "127.0.0.254"  # outside the load generator's client range (127.0.0.2-251)
+_IDEMPOTENT = {"GET", "HEAD", "OPTIONS"}
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length"}
 
 
@@ -61,19 +62,28 @@ def make_proxy_app(upstream: str | Callable[[], str], *, source_address: str = P
         peer = request.client.host if request.client else "unknown"
         earlier = request.headers.get("x-forwarded-for")
         headers["x-forwarded-for"] = f"{earlier}, {peer}" if earlier else peer
-        try:
-            base = pick()
-        except LookupError as exc:
-            return Response(f"{exc}\n", status_code=503, headers={"retry-after": "1"})
-        answer = await client.request(
-            request.method,
-            base + request.url.path,
-            params=request.query_params,
-            headers=headers,
-            content=await request.body(),
-        )
-        kept = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-encoding"}}
-        return Response(answer.content, status_code=answer.status_code, headers=kept)
+        body = await request.body()
+        # As nginx's proxy_next_upstream: a request that never got an answer (the replica
+        # went away) is tried once more on the next upstream, if repeating it is safe.
+        tries = 2 if request.method in _IDEMPOTENT and callable(upstream) else 1
+        for attempt in range(tries):
+            try:
+                base = pick()
+            except LookupError as exc:
+                return Response(f"{exc}\n", status_code=503, headers={"retry-after": "1"})
+            try:
+                answer = await client.request(
+                    request.method, base + request.url.path, params=request.query_params, headers=headers, content=body
+                )
+            except httpx.TimeoutException:
+                return Response(f"gateway timeout: {base} did not answer in time\n", status_code=504)
+            except httpx.TransportError as exc:
+                if attempt + 1 < tries:
+                    continue
+                return Response(f"bad gateway: {base} failed ({type(exc).__name__})\n", status_code=502)
+            kept = {k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-encoding"}}
+            return Response(answer.content, status_code=answer.status_code, headers=kept)
+        raise AssertionError("unreachable: every try returns")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
