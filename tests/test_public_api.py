@@ -140,5 +140,5 @@ def test_subpackage_all_names_exist() -> None:
 
 def test_the_exercises_package_offers_every_checker_its_modules_offer() -> None:
     package = importlib.import_module("labapp.exercises")
-    offered = {name for n in range(10) for name in importlib.import_module(f"labapp.exercises.nb0{n}").__all__}
+    offered = {name for n in range(11) for name in importlib.import_module(f"labapp.exercises.nb{n:02d}").__all__}
     assert set(package.__all__) == offered

@@ -27,6 +27,7 @@ from .nb07 import (
 )
 from .nb08 import check_limit_config, check_polite_client, check_tier_keys
 from .nb09 import check_breaker_tuning, check_honest_fallback, check_retries_in_breaker
+from .nb10 import check_guard_rails, check_runbook_step
 
 __all__ = [
     "ALERT_THRESHOLD_PCT",
@@ -45,6 +46,7 @@ __all__ = [
     "check_error_ratio_by_route",
     "check_fallback",
     "check_fast_burn_alert",
+    "check_guard_rails",
     "check_health_check",
     "check_honest_fallback",
     "check_in_flight_gauge",
@@ -60,6 +62,7 @@ __all__ = [
     "check_redactor",
     "check_retries_in_breaker",
     "check_route_counter",
+    "check_runbook_step",
     "check_slow_hop",
     "check_stale_cache",
     "check_tail_sampler",

@@ -57,12 +57,13 @@ def plot_response_timeline(
     t0: float,
     threshold: float,
     faults: Sequence[FaultWindow] | None = None,
+    what: str = "5xx share of requests",
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Figure:
     """Did the action bring the error ratio back under the threshold, and when was it undone?
 
-    Top: the error ratio (%, a ``query_range`` frame) with the fault windows
+    Top: the ratio (``what``, in %; a ``query_range`` frame) with the fault windows
     shaded. Lane below, one row each: every alert from its firing to its
     resolved notification, every action from applied to reverted, and a cross
     where the guard rails refused one.
@@ -76,11 +77,11 @@ def plot_response_timeline(
     lane_in = 0.3 + 0.3 * max(len(rows), 1)  # inches: a readable row per alert and action
     ax, lane = with_lane(ax, (8.5, 3.0 + lane_in), lane_in / (3.0 + lane_in))
     shade_faults(ax, faults, t0, end - t0)
-    ax.step(ratio["time"] - t0, 100 * ratio["value"], where="post", color="black", label="5xx share (%)")
+    ax.step(ratio["time"] - t0, 100 * ratio["value"], where="post", color="black", label=f"{what} (%)")
     ax.axhline(100 * threshold, color="tab:red", linewidth=0.8, linestyle="--", label=f"objective {100 * threshold:g}%")
     top = max(float(100 * ratio["value"].max()) if len(ratio) else 0.0, 100 * threshold) * 1.15
     ax.set_ylim(0, top)
-    ax.set_ylabel("5xx share of requests (%)")
+    ax.set_ylabel(f"{what} (%)")
     ax.set_title(title or "Did the responder's action end the incident, and when was it undone?")
 
     y = {row: len(rows) - 1 - i for i, row in enumerate(rows)}

@@ -8,7 +8,7 @@ from .live import LiveResponder
 from .postmortem import IncidentFacts, PostIncidentSummary, gather_facts, write_summary
 from .responder import Action, AuditEntry, Responder
 from .runbook import SHOP_RUNBOOK, Runbook, RunbookError, Step
-from .timeline import RecordingAction, TimelineResult, format_timeline_results, run_timeline_file
+from .timeline import RecordingAction, TimelineResult, format_timeline_results, replay, run_timeline_file
 
 __all__ = [
     "SHOP_RUNBOOK",
@@ -30,6 +30,7 @@ __all__ = [
     "TimelineResult",
     "format_timeline_results",
     "gather_facts",
+    "replay",
     "run_timeline_file",
     "shop_actions",
     "write_summary",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from ..alerts.receiver import WebhookReceiver
 from ..periodic import Periodic, TicksPeriodically
-from .responder import Responder
+from .responder import AuditEntry, Responder
 
 __all__ = ["LiveResponder"]
 
@@ -24,6 +26,25 @@ class LiveResponder(TicksPeriodically):
         self._unsubscribe = receiver.subscribe(responder.handle)
         self._ticker = Periodic(responder.tick, tick_s, "lab-responder")
         self._ticker.start()
+
+    def wait_for(self, outcome: str, action: str, *, timeout_s: float = 30.0) -> AuditEntry:
+        """Wait until the audit has a decision ``outcome`` (e.g. "applied") on ``action``; return it."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            found = [e for e in self.responder.audit if e.outcome == outcome and e.action == action]
+            if found:
+                return found[0]
+            time.sleep(0.1)
+        seen = ", ".join(f"{e.outcome} {e.action} {e.target}" for e in self.responder.audit) or "no decision yet"
+        raise TimeoutError(f"no '{outcome} {action}' within {timeout_s:g} s ({seen}){self._ticker.error_note()}")
+
+    def wait_idle(self, *, timeout_s: float = 60.0) -> None:
+        """Wait until no action is in force any more (each reverted on resolve or expiry)."""
+        deadline = time.monotonic() + timeout_s
+        while self.responder.active:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still in force after {timeout_s:g} s: {self.responder.active}")
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._unsubscribe()

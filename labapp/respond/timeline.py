@@ -25,7 +25,7 @@ runs in milliseconds. ``python -m labapp test-runbooks FILE...`` runs files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +34,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..alerts.webhook import GO_ZERO_TIME, Status, WebhookAlert, fingerprint, make_payload
+from ..alerts.webhook import GO_ZERO_TIME, Status, WebhookAlert, WebhookPayload, fingerprint, make_payload
 from .guards import GuardRails
 from .responder import AuditEntry, Responder
 from .runbook import Runbook, RunbookError
 
-__all__ = ["RecordingAction", "TimelineResult", "format_timeline_results", "run_timeline_file"]
+__all__ = ["RecordingAction", "TimelineResult", "format_timeline_results", "replay", "run_timeline_file"]
 
 
 class _Notification(BaseModel):
@@ -163,6 +163,33 @@ def _run(spec: _TestFile, timeline: _Timeline, runbook: Runbook, path: Path) -> 
         for _ in range(notification.copies):
             responder.handle(payload, at)
     return TimelineResult(path, timeline.name, list(responder.audit), timeline.expect)
+
+
+def replay(
+    notifications: Sequence[tuple[float, WebhookPayload]],
+    runbook: Runbook,
+    guards: GuardRails,
+    *,
+    clients_seen: int = 0,
+    tick_s: float = 1.0,
+    until: float | None = None,
+) -> list[AuditEntry]:
+    """What a responder with ``guards`` would have decided on recorded notifications (time, payload):
+    the same alerts, another policy, nothing touched (the actions only record)."""
+    if not notifications:
+        return []
+    actions = {name: RecordingAction(name) for name in runbook.actions}
+    responder = Responder(runbook, actions, guards, clients_seen=lambda: clients_seen)
+    start = notifications[0][0]
+    end = until if until is not None else notifications[-1][0] + guards.expires_after_s + tick_s
+    ticks = [start + i * tick_s for i in range(int((end - start) // tick_s) + 1)]
+    events = sorted([(t, 0, p) for t, p in notifications] + [(t, 1, None) for t in ticks], key=lambda e: e[:2])
+    for at, _, payload in events:
+        if payload is None:
+            responder.tick(at)
+        else:
+            responder.handle(payload, at)
+    return list(responder.audit)
 
 
 def run_timeline_file(path: str | Path) -> list[TimelineResult]:
