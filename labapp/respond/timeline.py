@@ -172,23 +172,26 @@ def replay(
     *,
     clients_seen: int = 0,
     tick_s: float = 1.0,
-    until: float | None = None,
+    horizon_s: float = 3600.0,
 ) -> list[AuditEntry]:
     """What a responder with ``guards`` would have decided on recorded notifications (time, payload):
-    the same alerts, another policy, nothing touched (the actions only record)."""
+    the same alerts, another policy, nothing touched (the actions only record). After the last
+    notification it ticks on until nothing is in force, for at most ``horizon_s`` seconds."""
     if not notifications:
         return []
     actions = {name: RecordingAction(name) for name in runbook.actions}
     responder = Responder(runbook, actions, guards, clients_seen=lambda: clients_seen)
-    start = notifications[0][0]
-    end = until if until is not None else notifications[-1][0] + guards.expires_after_s + tick_s
-    ticks = [start + i * tick_s for i in range(int((end - start) // tick_s) + 1)]
-    events = sorted([(t, 0, p) for t, p in notifications] + [(t, 1, None) for t in ticks], key=lambda e: e[:2])
-    for at, _, payload in events:
-        if payload is None:
-            responder.tick(at)
-        else:
-            responder.handle(payload, at)
+    ordered = sorted(notifications, key=lambda n: n[0])
+    t = ordered[0][0]
+    for at, payload in ordered:
+        while t < at:
+            responder.tick(t)
+            t += tick_s
+        responder.handle(payload, at)
+    end = ordered[-1][0] + horizon_s
+    while responder.active and t <= end:
+        responder.tick(t)
+        t += tick_s
     return list(responder.audit)
 
 

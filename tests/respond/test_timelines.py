@@ -65,3 +65,28 @@ def test_bad_files_say_what_is_wrong(tmp_path: Path) -> None:
     bad.write_text("runbook: shop.yml\ntimelines: [{name: x, until: 5, expect: [[0, applied]]}]\n")
     with pytest.raises(RunbookError, match=r"\[at, outcome, action, target\]"):
         run_timeline_file(bad)
+
+
+def test_replay_decides_under_other_rails_and_ends() -> None:
+    from labapp.alerts.webhook import Status, make_payload
+    from labapp.respond import GuardRails, Runbook, replay
+    from labapp.respond.timeline import _alert
+
+    FIRING: Status = "firing"  # noqa: N806
+    RESOLVED: Status = "resolved"  # noqa: N806
+
+    runbook = Runbook.from_file(TIMELINES[0].parent.parent / "shop.yml")
+    flap = [
+        (
+            t,
+            make_payload(
+                status,
+                [_alert({"alertname": "DependencySlow", "service": "recommender", "tier": "optional"}, status, t)],
+            ),
+        )
+        for t, status in [(0.0, FIRING), (5.0, RESOLVED), (8.0, FIRING)]
+    ]
+    guarded = replay(flap, runbook, GuardRails(cooldown_s=10, expires_after_s=20))
+    assert [(e.at, e.outcome) for e in guarded] == [(0.0, "applied"), (5.0, "reverted"), (8.0, "refused")]
+    off = replay(flap, runbook, GuardRails.off())  # never expires: it stops at the horizon, not never
+    assert [e.outcome for e in off] == ["applied", "reverted", "applied"]
