@@ -71,6 +71,7 @@ class IncidentFacts:
     end: float
     slo_error_ratio: float = 0.05
     error_ratio: pd.DataFrame | None = None
+    ratio_name: str = "error ratio"  # what the ratio measures: 5xx, or slow pages, ...
     requests: tuple[str, float] | None = None
     failed: tuple[str, float] | None = None
     faults: Sequence[FaultWindow] = ()
@@ -145,12 +146,14 @@ def _timeline(facts: IncidentFacts) -> list[TimelineLine]:
             lines.append(
                 TimelineLine(
                     start,
-                    f"error ratio over {facts.slo_error_ratio:.0%}",
+                    f"{facts.ratio_name} over {facts.slo_error_ratio:.0%}",
                     Evidence("promql", query, f"{worst:.1%} at worst"),
                 )
             )
             lines.append(
-                TimelineLine(end, f"error ratio back under {facts.slo_error_ratio:.0%}", Evidence("promql", query))
+                TimelineLine(
+                    end, f"{facts.ratio_name} back under {facts.slo_error_ratio:.0%}", Evidence("promql", query)
+                )
             )
     if facts.notifications is not None:
         for row in facts.notifications.itertuples():
@@ -188,10 +191,10 @@ def _timeline(facts: IncidentFacts) -> list[TimelineLine]:
 
 def _impact(facts: IncidentFacts) -> list[str]:
     items: list[str] = []
-    if facts.error_ratio is not None and not facts.error_ratio.empty:
-        runs = _over_threshold(facts.error_ratio, facts.slo_error_ratio)
+    if facts.error_ratio is not None:  # empty: no 5xx series in the window, never over
+        runs = _over_threshold(facts.error_ratio, facts.slo_error_ratio) if not facts.error_ratio.empty else []
         over = sum(end - start for start, end, _ in runs)
-        items.append(f"{over:.0f} s with the error ratio over the {facts.slo_error_ratio:.0%} objective")
+        items.append(f"{over:.0f} s with the {facts.ratio_name} over the {facts.slo_error_ratio:.0%} objective")
     if facts.failed is not None and facts.requests is not None:
         (fq, failed), (rq, total) = facts.failed, facts.requests
         share = failed / total if total else math.nan
@@ -233,9 +236,19 @@ def write_summary(title: str, facts: IncidentFacts, action_items: Iterable[str] 
 ERROR_RATIO = 'sum(rate(shop_http_requests_total{status=~"5.."}[10s])) / sum(rate(shop_http_requests_total[10s]))'
 
 
-def gather_facts(lab: Lab, since: float, until: float | None = None, *, slo_error_ratio: float = 0.05) -> IncidentFacts:
+def gather_facts(
+    lab: Lab,
+    since: float,
+    until: float | None = None,
+    *,
+    slo_error_ratio: float = 0.05,
+    ratio: tuple[str, str] = ("error ratio", ERROR_RATIO),
+) -> IncidentFacts:
     """Collect what ``lab`` recorded between ``since`` and ``until`` (default now): its watcher's
-    PromQL, the alerts its receiver got, its responder's audit, its captured logs and traces."""
+    PromQL, the alerts its receiver got, its responder's audit, its captured logs and traces.
+
+    ``ratio`` is the (name, PromQL) of the share of bad requests the objective is about:
+    5xx answers by default, or, say, ("slow pages", <a query over the latency histogram>)."""
     from ..alerts.stack import AlertingStack
     from ..logs import LogCapture
     from .live import LiveResponder
@@ -245,9 +258,10 @@ def gather_facts(lab: Lab, since: float, until: float | None = None, *, slo_erro
         raise ValueError(f"until ({until}) must be after since ({since}); both are Unix seconds (time.time())")
     owned = lab.owned
     watcher = next((t for t in owned if hasattr(t, "query_range")), None)
-    facts = IncidentFacts(since, until, slo_error_ratio, faults=lab.fault_windows(since))
+    name, query = ratio
+    facts = IncidentFacts(since, until, slo_error_ratio, ratio_name=name, faults=lab.fault_windows(since))
     if watcher is not None:
-        facts.error_ratio = watcher.query_range(ERROR_RATIO, since, until, step_s=1.0)
+        facts.error_ratio = watcher.query_range(query, since, until, step_s=1.0)
         span = f"{max(1, round(until - since))}s"
         facts.requests = _instant(watcher, f"sum(increase(shop_http_requests_total[{span}]))", until)
         facts.failed = _instant(watcher, f'sum(increase(shop_http_requests_total{{status=~"5.."}}[{span}]))', until)
@@ -268,6 +282,7 @@ def gather_facts(lab: Lab, since: float, until: float | None = None, *, slo_erro
     return facts
 
 
-def _instant(watcher: Any, query: str, at: float) -> tuple[str, float] | None:
+def _instant(watcher: Any, query: str, at: float) -> tuple[str, float]:
+    """A sum over the window; no series at all (no 5xx ever answered) is a sum of zero."""
     frame = watcher.query(query, at)
-    return (query, float(frame["value"].sum())) if not frame.empty else None
+    return (query, float(frame["value"].sum()) if not frame.empty else 0.0)

@@ -39,7 +39,14 @@ from .guards import GuardRails
 from .responder import AuditEntry, Responder
 from .runbook import Runbook, RunbookError
 
-__all__ = ["RecordingAction", "TimelineResult", "format_timeline_results", "replay", "run_timeline_file"]
+__all__ = [
+    "RecordingAction",
+    "TimelineResult",
+    "format_timeline_results",
+    "notification",
+    "replay",
+    "run_timeline_file",
+]
 
 
 class _Notification(BaseModel):
@@ -129,6 +136,11 @@ class TimelineResult:
             (g.at, g.outcome, g.action, g.target) == (e.at, e.outcome, e.action, e.target) and e.reason in g.reason
             for g, e in zip(self.got, self.expected, strict=True)
         )
+
+
+def notification(status: Status, alertname: str, at: float = 0.0, **labels: str) -> WebhookPayload:
+    """One Alertmanager notification with one alert, as a timeline (or a what-if) needs it."""
+    return make_payload(status, [_alert({"alertname": alertname, **labels}, status, at)])
 
 
 def _alert(labels: dict[str, str], status: Status, since: float) -> WebhookAlert:
