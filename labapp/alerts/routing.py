@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from .webhook import WebhookAlert, WebhookPayload, make_payload
 
-__all__ = ["TEAMS_FILE", "Route", "TeamRouting"]
+__all__ = ["Route", "TEAMS_FILE", "TeamRouting"]
 
 TEAMS_FILE = Path(__file__).resolve().parents[2] / "data" / "alertmanager" / "teams.yml"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -37,7 +37,7 @@ def _receiver_name(value: str) -> str:
     return value
 
 
-ReceiverName = Annotated[str, AfterValidator(_receiver_name)]
+_ReceiverName = Annotated[str, AfterValidator(_receiver_name)]
 
 
 class Route(BaseModel):
@@ -46,7 +46,7 @@ class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     match: dict[str, str] = Field(min_length=1)
-    receiver: ReceiverName
+    receiver: _ReceiverName
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         return all(labels.get(k) == v for k, v in self.match.items())
@@ -57,7 +57,7 @@ class TeamRouting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    default: ReceiverName
+    default: _ReceiverName
     routes: list[Route] = Field(default_factory=list)
 
     @classmethod

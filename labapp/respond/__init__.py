@@ -11,7 +11,6 @@ from .runbook import SHOP_RUNBOOK, Runbook, RunbookError, Step
 from .timeline import RecordingAction, TimelineResult, format_timeline_results, replay, run_timeline_file
 
 __all__ = [
-    "SHOP_RUNBOOK",
     "Action",
     "AuditEntry",
     "BlockClient",
@@ -23,6 +22,7 @@ __all__ = [
     "Responder",
     "Runbook",
     "RunbookError",
+    "SHOP_RUNBOOK",
     "ScaleOut",
     "ShedLoad",
     "SkipDependency",

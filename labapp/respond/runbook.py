@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..alerts.webhook import WebhookAlert
 
-__all__ = ["SHOP_RUNBOOK", "Runbook", "RunbookError", "Step"]
+__all__ = ["Runbook", "RunbookError", "SHOP_RUNBOOK", "Step"]
 
 SHOP_RUNBOOK = Path(__file__).resolve().parents[2] / "data" / "runbooks" / "shop.yml"
 
