@@ -3,7 +3,7 @@
 Each module's ``__all__`` says what a notebook may import; a test keeps this list in step with them.
 """
 
-from .nb00 import check_bad_seconds, check_checkout_broken, reference_bad_seconds
+from .nb00 import check_bad_seconds, check_checkout_broken
 from .nb01 import check_checkout_histogram, check_in_flight_gauge, check_route_counter
 from .nb02 import check_error_ratio_by_route, check_ok_rate_by_route, check_p99_query, practice_watcher
 from .nb03 import check_health_check, check_probe_timeout, check_readiness
@@ -70,5 +70,4 @@ __all__ = [
     "healthy_recommender",
     "inject_mystery_latency",
     "practice_watcher",
-    "reference_bad_seconds",
 ]

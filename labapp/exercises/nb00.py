@@ -21,7 +21,7 @@ from ..load import LoadResult, Record
 from .feedback import fail, ok
 from .puzzle import puzzle_rng
 
-__all__ = ["check_bad_seconds", "check_checkout_broken", "reference_bad_seconds"]
+__all__ = ["check_bad_seconds", "check_checkout_broken"]
 
 _PAGES = 8  # product pages and checkouts the checker sends, each
 
@@ -96,7 +96,7 @@ def check_checkout_broken(lab: object) -> bool:
 # -- exercise 2: the seconds that hurt -------------------------------------------------------
 
 
-def reference_bad_seconds(result: LoadResult, slow_s: float = 0.25) -> list[int]:
+def _reference_bad_seconds(result: LoadResult, slow_s: float = 0.25) -> list[int]:
     """Seconds since the run started (0, 1, ...) holding a request that failed (5xx, or no answer)
     or took longer than ``slow_s``, counted by each request's scheduled time."""
     bad = {
@@ -171,7 +171,7 @@ def check_bad_seconds(bad_seconds: object, real: object = None) -> bool:
         got = _call(function, made_up, slow_s)
         if isinstance(got, str):
             return fail(f"on a made-up run, {got}", "return a list of ints: int(seconds since result.started)")
-        want = reference_bad_seconds(made_up, slow_s)
+        want = _reference_bad_seconds(made_up, slow_s)
         if got == want:
             continue
         if got == _rounded(made_up, slow_s):
@@ -198,7 +198,7 @@ def check_bad_seconds(bad_seconds: object, real: object = None) -> bool:
             return fail(f"with slow_s={slow_s}, second {second} is listed, but {what}", hint)
     if isinstance(real, LoadResult):
         got = _call(function, real, 0.25)
-        want = reference_bad_seconds(real, 0.25)
+        want = _reference_bad_seconds(real, 0.25)
         if got != want:
             return fail(
                 f"right on made-up runs, but on your run it returned {got}",

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from labapp import Lab, LoadResult, error_rate, latency, outage
-from labapp.exercises import check_bad_seconds, check_checkout_broken, reference_bad_seconds
-from labapp.exercises.nb00 import _made_up_run
+from labapp.exercises import check_bad_seconds, check_checkout_broken
+from labapp.exercises.nb00 import _made_up_run, _reference_bad_seconds
 from labapp.faults import Fault
 from labapp.load import Record
 
@@ -106,8 +106,8 @@ def test_made_up_runs_differ_between_learners(monkeypatch: pytest.MonkeyPatch) -
     for learner in ("ada", "grace", "linus", "margaret"):
         monkeypatch.setenv("LAB_LEARNER", learner)
         run, trouble = _made_up_run("nb00-bad-seconds")
-        assert reference_bad_seconds(run, 0.25) == sorted(s for s, kind in trouble.items() if kind != "not found")
-        answers.add(tuple(reference_bad_seconds(run, 0.25)))
+        assert _reference_bad_seconds(run, 0.25) == sorted(s for s, kind in trouble.items() if kind != "not found")
+        answers.add(tuple(_reference_bad_seconds(run, 0.25)))
     assert len(answers) > 1
 
 
@@ -140,7 +140,7 @@ def test_bad_seconds_wrong(
     assert check_bad_seconds(function) is False
     out = _verdict(capsys, False, *needles)
     run, _ = _made_up_run("nb00-bad-seconds")
-    assert str(reference_bad_seconds(run)) not in out  # never the expected list
+    assert str(_reference_bad_seconds(run)) not in out  # never the expected list
 
 
 def test_bad_seconds_also_judged_on_a_real_run(capsys: pytest.CaptureFixture[str]) -> None:
