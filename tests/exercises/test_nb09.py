@@ -111,7 +111,8 @@ def test_breaker_tuning(
     assert check_breaker_tuning(lab, threshold, recovery) is verdict
     out = capsys.readouterr().out
     assert needle in out
-    assert "0.5" not in out.split("hint:")[-1]
+    if "hint:" in out:  # only a hint must not give a value away; a ✓ line prints what it measured
+        assert "0.5" not in out.split("hint:")[-1]
     assert "ex09_shop" not in lab.extras and not lab.switches["payments"].fault
 
 
@@ -172,7 +173,8 @@ def test_retries_in_breaker(
     assert check_retries_in_breaker(lab, make) is verdict
     out = capsys.readouterr().out
     assert needle in out
-    assert "0.1" not in out.split("hint:")[-1]
+    if "hint:" in out:  # a ✓ line may print any measured number; only a hint must not give a value away
+        assert "0.1" not in out.split("hint:")[-1]
     assert not lab.switches["payments"].fault
 
 
