@@ -1,8 +1,10 @@
 """Command line.
 
-    python -m labapp serve [--port 8000]        the shop on a fixed port until Ctrl-C
-    python -m labapp test-rules FILE...         promtool's rule tests, run by the embedded engine
-    python -m labapp test-runbooks FILE...      the responder's runbook on synthetic alert timelines
+python -m labapp serve [--port 8000]        the shop on a fixed port until Ctrl-C
+python -m labapp test-rules FILE...         promtool's rule tests, run by the embedded engine
+python -m labapp test-runbooks FILE...      the responder's runbook on synthetic alert timelines
+python -m labapp gameday [--scenario NAME|random] [--seed N]
+                                            a game day against a served shop, for a room
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from .config import LOOPBACK, LabConfig, is_loopback
@@ -40,7 +43,23 @@ def main(argv: list[str] | None = None) -> int:
         description="Like 'promtool test rules', for the responder's runbook. Exit 1 if a timeline fails.",
     )
     runbooks.add_argument("files", nargs="+", type=Path, metavar="FILE", help="runbook test files (YAML)")
+    gameday = sub.add_parser(
+        "gameday",
+        help="play a hidden incident against a served shop, for a room to diagnose (notebook 12)",
+        description="Serves the shop, plays a scenario's traffic with its hidden fault, and keeps serving "
+        "so the room can investigate. Ctrl-C reveals the answer and stops.",
+    )
+    gameday.add_argument("--scenario", default="random", help="a scenario name, or random (default)")
+    gameday.add_argument("--seed", type=int, default=None, help="fixes the draw: scenario, route, client, start time")
+    gameday.add_argument("--duration", type=float, default=60.0, help="seconds of traffic (default 60, at most 90)")
+    gameday.add_argument("--time-scale", type=float, default=1.0, help=argparse.SUPPRESS)  # tests: a faster timeline
+    gameday.add_argument("--host", default=LOOPBACK, help="address to bind (default 127.0.0.1)")
+    gameday.add_argument("--port", type=int, default=8000, help="the shop's port (default 8000; 0 = any free port)")
+    gameday.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
+    gameday.add_argument("--reveal", action="store_true", help="print the answer as soon as the traffic ends")
     args = parser.parse_args(argv)
+    if args.command == "gameday":
+        return _gameday(parser, args)
     if args.command == "test-rules":
         return _test_rules(args.files)
     if args.command == "test-runbooks":
@@ -67,7 +86,52 @@ def _test_runbooks(parser: argparse.ArgumentParser, files: list[Path]) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _gameday(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .gameday import ScenarioError, scenario_names
+
+    if args.scenario != "random" and args.scenario not in scenario_names():
+        parser.error(f"no scenario {args.scenario!r}; choose random or one of: {', '.join(scenario_names())}")
+    lab = _start_lab(parser, args, tracing=True)
+    if lab is None:
+        return 2
+    stop = _stop_on_sigterm()
+    seed = args.seed if args.seed is not None else int(time.time()) % 100_000
+    try:
+        game = lab.game_day(args.scenario, seed=seed, duration_s=args.duration, time_scale=args.time_scale)
+    except (ScenarioError, ValueError) as exc:
+        lab.stop()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"shop: {lab.url}  (metrics {lab.url}/metrics)", flush=True)
+    prometheus = getattr(game.watcher, "url", None)
+    print(
+        f"prometheus: {prometheus}" if prometheus else "prometheus: not installed (the shop's /metrics only)",
+        flush=True,
+    )
+    print(f"game day seed {seed}: run again with --seed {seed} for the same incident\n", flush=True)
+    print(game.briefing + "\n", flush=True)
+    try:
+        game.play(wait=False)
+        print(f"traffic for {args.duration:g} s; the fault is hidden in it.", flush=True)
+        while not game.run.done and not stop.wait(0.5):
+            pass
+        print("traffic over; the shop keeps serving for the investigation. Ctrl-C reveals the answer.", flush=True)
+        if args.reveal:
+            print(game.reveal(), flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        game.stop()
+        print(game.reveal(), flush=True)
+        lab.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+def _start_lab(parser: argparse.ArgumentParser, args: argparse.Namespace, *, tracing: bool = False) -> Lab | None:
+    """The lab on ``--host``/``--port``, refusing a non-loopback host without ``--allow-remote``."""
     if not is_loopback(args.host):
         if not args.allow_remote:
             parser.error(f"--host {args.host} is not loopback; add --allow-remote if you mean to expose the shop")
@@ -78,13 +142,23 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         )
     try:
         config = LabConfig(host=args.host, shop_port=args.port, allow_remote=args.allow_remote)
-        lab = Lab(config).start()
+        return Lab(config, tracing=tracing).start()
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
 
+
+def _stop_on_sigterm() -> threading.Event:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    lab = _start_lab(parser, args)
+    if lab is None:
+        return 2
+    stop = _stop_on_sigterm()
     print(f"shop: {lab.url}  (metrics {lab.url}/metrics, faults {lab.url}/admin/faults)", flush=True)
     for name, url in lab.urls.items():
         if name != "shop":

@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp
@@ -34,13 +34,14 @@ from .periodic import describe_error
 from .ratelimit import shared_storage
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
-from .shop import ClientTracker, ShopControls, make_shop_app
+from .shop import ClientTracker, ShopControls, ShopRelease, make_shop_app
 from .telemetry import ShopMetrics
 from .tracing import Tracing
 from .types import Stoppable
 
 if TYPE_CHECKING:
     from .alerts.stack import AlertingStack
+    from .gameday import GameDay
     from .respond import GuardRails, LiveResponder
     from .shop.replicas import ShopReplicas
 
@@ -55,6 +56,7 @@ S = TypeVar("S", bound=Stoppable)
 # Keys of what a Lab owns. One key, one thing: owning a new one under a key stops the old.
 _WATCHER = "watcher"  # lab.watch() or lab.alerting(), whichever came last
 _LOGS = "logs"
+_GAMEDAY = "gameday"
 _RESPONDER = "responder"
 _REPLICAS = "replicas"
 _SERVED = "serve:"  # + the name given to lab.serve()
@@ -147,6 +149,8 @@ class Lab:
         # The incident switches (notebook 10): every replica of the shop shares them.
         self.controls = ShopControls()
         self.clients = ClientTracker()
+        # The shop's running release (notebook 12's bad deploys); replicas share it too.
+        self.release = ShopRelease(seed=self.config.seed)
         self.services: dict[str, ServerThread] = {}
         self.shop: ServerThread | None = None
         self.started_at: float | None = None
@@ -166,6 +170,7 @@ class Lab:
             switch.released.clear()
         self.controls.reset()
         self.clients.reset()
+        self.release.reset()
         try:
             factories = {
                 "catalog": make_catalog_app,
@@ -178,18 +183,7 @@ class Lab:
                     self.tracing.instrument_app(service_app, name)  # before it serves its first request
                 server = ServerThread(service_app, name=name, host=self.config.host)
                 self.services[name] = server.start(self.config.start_timeout_s)
-            self.metrics = ShopMetrics()
-            app = make_shop_app(
-                {name: s.url for name, s in self.services.items()},
-                config=self.config,
-                metrics=self.metrics,
-                switches=self.switches,
-                tracing=self.tracing,
-                controls=self.controls,
-                clients=self.clients,
-            )
-            self.shop = ServerThread(app, name="shop", host=self.config.host, port=self.config.shop_port)
-            self.shop.start(self.config.start_timeout_s, ready_path="/health")
+            self._start_shop(self.config.shop_port)
         except BaseException:
             self.stop()
             raise
@@ -229,6 +223,49 @@ class Lab:
             _LIVE_LABS.discard(self)
         if errors:
             raise errors[0]
+
+    def _start_shop(self, port: int, config: LabConfig | None = None) -> None:
+        """Build the shop for ``config`` (default the lab's), then serve it on ``port``.
+        Building first: a setting the shop refuses raises before anything stops."""
+        config = config or self.config
+        metrics = ShopMetrics()
+        app = make_shop_app(
+            {name: s.url for name, s in self.services.items()},
+            config=config,
+            metrics=metrics,
+            switches=self.switches,
+            tracing=self.tracing,
+            controls=self.controls,
+            clients=self.clients,
+            release=self.release,
+        )
+        if self.shop is not None:
+            self.shop.stop()
+        self.config, self.metrics = config, metrics
+        self.shop = ServerThread(app, name="shop", host=config.host, port=port)
+        self.shop.start(config.start_timeout_s, ready_path="/health")
+
+    def reconfigure(self, changes: Mapping[str, Any]) -> LabConfig:
+        """Restart the shop with some :class:`~labapp.LabConfig` settings changed, on the same port.
+
+        What a team does to switch on a pattern of notebooks 07-09 in production
+        (a config change and a rolling restart), e.g.
+        ``lab.reconfigure({"payments_retry": "backoff", "payments_retry_attempts": 6})``.
+        The shop's counters start again from zero (``rate()`` handles the reset); the
+        dependencies, faults, incident switches and watchers carry on. A setting the
+        shop refuses raises before anything stops. Returns the new config.
+        """
+        shop = self._require_running()
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"reconfigure takes a dict of LabConfig settings, e.g. {{'payments_retry': 'backoff'}}")
+        known = {f.name for f in fields(LabConfig)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"reconfigure got unknown settings {unknown}; LabConfig has {sorted(known)}")
+        if {"host", "shop_port"} & set(changes):
+            raise ValueError("reconfigure keeps the shop's address; start a new Lab to change host or shop_port")
+        self._start_shop(shop.port, replace(self.config, **changes))
+        return self.config
 
     @property
     def running(self) -> bool:
@@ -468,7 +505,12 @@ class Lab:
 
         def build() -> ASGIApp:
             return make_shop_app(
-                self.service_urls, config=config, tracing=self.tracing, controls=self.controls, clients=self.clients
+                self.service_urls,
+                config=config,
+                tracing=self.tracing,
+                controls=self.controls,
+                clients=self.clients,
+                release=self.release,
             )
 
         self._discard(_REPLICAS)
@@ -493,14 +535,19 @@ class Lab:
 
     def _retarget(self, urls: list[str]) -> None:
         """Service discovery: the watcher scrapes the replicas that exist now."""
+        watcher = self._watcher()
+        if watcher is not None:
+            watcher.set_targets("shop", urls or [self._require_running().url])
+
+    def _watcher(self) -> Watcher | None:
+        """The watcher of :meth:`watch` or :meth:`alerting`, whichever came last."""
         from .alerts.stack import AlertingStack
 
         owned = self._owned.get(_WATCHER)
         if owned is None:
-            return
+            return None
         thing = owned.thing
-        watcher = thing.watcher if isinstance(thing, AlertingStack) else cast("Watcher", thing)
-        watcher.set_targets("shop", urls or [self._require_running().url])
+        return thing.watcher if isinstance(thing, AlertingStack) else cast("Watcher", thing)
 
     def respond(
         self,
@@ -534,6 +581,32 @@ class Lab:
             clients_seen=self.clients.clients_seen,
         )
         return self._own(_RESPONDER, LiveResponder(responder, stack.receiver))
+
+    def game_day(
+        self,
+        scenario: str = "random",
+        *,
+        seed: int | None = None,
+        duration_s: float = 36.0,
+        time_scale: float = 1.0,
+    ) -> GameDay:
+        """A game day (notebook 12): ``scenario`` by name, or one drawn for you.
+
+        ``seed`` fixes the draw (which scenario, route, client, start time); without
+        it the draw comes from your name, so a neighbour's answer does not fit yours.
+        Uses the lab's watcher and log capture, starting them if needed; give the
+        lab ``tracing=True`` to use traces as evidence. ``game.play()`` starts it.
+        """
+        from .gameday import GameDay, draw, pick_scenario
+
+        self._require_running()
+        incident = draw(pick_scenario(scenario, seed), seed)
+        watcher = self._watcher() or self.watch()
+        owned = self._owned.get(_LOGS)
+        logs = cast("LogCapture", owned.thing) if owned is not None else self.capture_logs()
+        self._discard(_GAMEDAY)
+        game = GameDay(self, incident, watcher, logs, duration_s=duration_s, time_scale=time_scale)
+        return self._own(_GAMEDAY, game)
 
     def capture_logs(
         self,

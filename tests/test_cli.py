@@ -1,4 +1,4 @@
-"""``python -m labapp serve``, run as a real subprocess."""
+"""``python -m labapp serve`` and ``gameday``, run as real subprocesses."""
 
 from __future__ import annotations
 
@@ -93,3 +93,44 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
     assert exit_info.value.code == 2
     assert "serve" in capsys.readouterr().err
+
+
+def test_gameday_refuses_a_remote_host_and_an_unknown_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["gameday", "--host", "0.0.0.0"])
+    assert "--allow-remote" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["gameday", "--scenario", "meteor"])
+    assert "choose random or one of: abusive_client" in capsys.readouterr().err
+
+
+def test_gameday_plays_a_scenario_for_a_room_and_reveals_it_on_stop() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "labapp", "gameday", "--scenario", "bad_deploy", "--seed", "4", "--port", "0"]
+        + ["--duration", "17", "--time-scale", "0.5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    try:
+        url = _line_matching(lines, r"shop: (http://127\.0\.0\.1:\d+)", 60).group(1)
+        _line_matching(lines, r"game day seed 4", 5)
+        _line_matching(lines, r"## Some requests fail", 5)
+        _line_matching(lines, r"the fault is hidden in it", 10)
+        assert httpx.get(url + "/health").status_code == 200
+        _line_matching(lines, r"traffic over", 40)
+        assert 'shop_http_requests_total{method="GET",route=' in httpx.get(url + "/metrics").text  # still serving
+        process.send_signal(signal.SIGTERM)
+        _line_matching(lines, r"\*\*Cause\*\*: shop, bad_deploy", 20)
+        _line_matching(lines, r"\*\*Route\*\*: /", 5)
+        _line_matching(lines, r"stopped", 20)
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()

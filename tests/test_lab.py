@@ -307,3 +307,22 @@ def test_stopping_releases_requests_held_by_a_latency_fault(
     assert time.monotonic() - started < 30, "a held request must not keep the lab from stopping"
     assert answers == [200]  # answered, not cut off
     assert "graceful shutdown exceeded" not in caplog.text
+
+
+def test_reconfigure_restarts_the_shop_on_its_port_with_the_new_settings(lab: Lab, http: httpx.Client) -> None:
+    url, before = lab.url, lab.config
+    try:
+        config = lab.reconfigure({"payments_retry": "backoff", "payments_retry_attempts": 4})
+        assert lab.url == url and config.payments_retry == "backoff" and lab.config is config
+        assert http.post(url + "/checkout", json={"product_id": 1, "quantity": 1}).status_code == 200
+        with pytest.raises(TypeError, match="unknown settings \\['retries'\\]"):
+            lab.reconfigure({"retries": 3})
+        with pytest.raises(ValueError, match="keeps the shop's address"):
+            lab.reconfigure({"shop_port": 9999})
+        with pytest.raises(ValueError, match="retry kind must be one of"):
+            lab.reconfigure({"payments_retry": "bogus"})  # refused while building: the shop never stopped
+        assert lab.running and lab.config is config
+    finally:
+        lab.reconfigure(
+            {"payments_retry": before.payments_retry, "payments_retry_attempts": before.payments_retry_attempts}
+        )

@@ -91,8 +91,10 @@ class Scraper(TicksPeriodically):
                 self.errors.append(f"{job}: {exc}")
                 del self.errors[:-20]
                 samples, up = [], 0.0
-            # Like Prometheus, every scrape also records whether the target answered,
+            # Like Prometheus, every scrape also records whether the target answered and how many samples it gave,
             # and a series that vanished (or a target that failed) ends with a staleness marker.
+            # scrape_samples_scraped counts the page's samples: the first sign of a cardinality explosion.
+            samples.append(("scrape_samples_scraped", {}, float(len(samples))))
             samples.append(("up", {}, up))
             written = self.store.add(t, samples, {"job": job, "instance": instance})
             self.store.mark_stale(t, self._last_written.get((job, instance), set()) - written)

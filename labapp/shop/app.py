@@ -29,6 +29,7 @@ from .downstream import Downstream
 from .fallbacks import StaleCache
 from .items import make_items_router
 from .payments import make_charge
+from .release import ReleaseMiddleware, ShopRelease
 
 __all__ = ["make_shop_app"]
 
@@ -42,6 +43,7 @@ def make_shop_app(
     tracing: Tracing | None = None,
     controls: ShopControls | None = None,
     clients: ClientTracker | None = None,
+    release: ShopRelease | None = None,
 ) -> FastAPI:
     """Build the shop for dependencies at ``urls`` ({"catalog": "http://...", ...}).
 
@@ -49,8 +51,9 @@ def make_shop_app(
     ``switches`` enables the loopback-only /admin/faults routes; ``tracing``
     traces every request, propagates it to the dependencies and adds trace-id
     exemplars to the latency histogram. ``controls`` are the incident switches
-    (deny list, degraded mode, shedding) and ``clients`` (requests per client address);
-    replicas given the same objects share them.
+    (deny list, degraded mode, shedding), ``clients`` (requests per client address)
+    and ``release`` the running version and its bugs (notebook 12); replicas given
+    the same objects share them.
     """
     missing = {"catalog", "recommender", "payments"} - set(urls)
     if missing:
@@ -79,6 +82,8 @@ def make_shop_app(
     app.state.controls = controls = controls if controls is not None else ShopControls()
     app.state.clients = clients = clients if clients is not None else ClientTracker()
     metrics.registry.register(TopClientsCollector(clients))
+    app.state.release = release = release if release is not None else ShopRelease()
+    release.attach(metrics.registry)
     app.state.ready_requires = tuple(config.ready_requires)
     app.state.charge, app.state.payments_breaker = make_charge(downstream, config)
     if app.state.payments_breaker is not None:
@@ -107,6 +112,8 @@ def make_shop_app(
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(metrics.registry), media_type=content_type)
 
+    # Innermost: a bad release's 500 happens after routing, under its route's name.
+    app.add_middleware(ReleaseMiddleware, release=release)
     # Inside the metrics layer, so refused requests are counted and timed like any other.
     app.add_middleware(ControlsMiddleware, controls=controls, clients=clients, metrics=metrics)
     app.add_middleware(MetricsMiddleware, metrics=metrics, excluded_paths=config.excluded_metric_paths)

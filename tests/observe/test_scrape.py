@@ -31,6 +31,10 @@ def test_scrapes_store_samples_with_job_and_instance(lab: Lab, scraper: Scraper)
     assert up["job"].tolist() == ["shop"]
     assert up["instance"].tolist() == [lab.url.removeprefix("http://")]
     assert "shop_http_request_duration_seconds_bucket" in scraper.store.names()
+    # As in Prometheus: the page's sample count, the first sign of a cardinality explosion.
+    page = httpx.get(lab.url + "/metrics").text
+    on_page = sum(1 for line in page.splitlines() if line and not line.startswith("#"))
+    assert abs(scraper.query("scrape_samples_scraped")["value"].iloc[0] - on_page) <= 5
     assert scraper.errors == []
     assert "embedded" in repr(scraper)
 
@@ -89,6 +93,7 @@ def test_a_target_that_does_not_answer_is_down() -> None:
     try:
         scraper.scrape_once()
         assert scraper.query("up")["value"].tolist() == [0.0]
+        assert scraper.query("scrape_samples_scraped")["value"].tolist() == [0.0]
         assert scraper.errors and scraper.errors[0].startswith("gone:")
     finally:
         scraper.stop()
@@ -160,6 +165,7 @@ def test_series_that_vanish_or_fail_to_scrape_go_stale_at_once() -> None:
         scraper.scrape_once()
         assert scraper.query("a_total").empty
         assert scraper.query("up")["value"].tolist() == [0.0]
+        assert scraper.query("scrape_samples_scraped")["value"].tolist() == [0.0]
         assert "500" in scraper.errors[-1]
     finally:
         scraper.stop()

@@ -1,0 +1,43 @@
+"""Game day (notebook 12): a hidden incident under busy traffic, a diagnosis graded on its evidence,
+and a fix measured under the same traffic."""
+
+from .evidence import Change, Verdict, compare
+from .fixes import KNOWN_FIXES
+from .game import GameDay, MitigationReport, pick_scenario
+from .grade import Diagnosis, Grade, Part
+from .play import GameDayRun, Window
+from .scenarios import (
+    GAMEDAY_DIR,
+    MECHANISMS,
+    Incident,
+    ScenarioError,
+    ScenarioSpec,
+    Truth,
+    draw,
+    load_scenario,
+    scenario_names,
+)
+
+__all__ = [
+    "GAMEDAY_DIR",
+    "KNOWN_FIXES",
+    "MECHANISMS",
+    "Change",
+    "Diagnosis",
+    "GameDay",
+    "GameDayRun",
+    "Grade",
+    "Incident",
+    "MitigationReport",
+    "Part",
+    "ScenarioError",
+    "ScenarioSpec",
+    "Truth",
+    "Verdict",
+    "Window",
+    "compare",
+    "draw",
+    "load_scenario",
+    "pick_scenario",
+    "scenario_names",
+]

@@ -1,0 +1,440 @@
+"""GameDay: a hidden incident under busy traffic, a graded diagnosis, and a measured fix.
+
+game = lab.game_day()                 # a scenario drawn for you
+print(game.briefing)
+game.play()                           # ~36 s of traffic; the fault is hidden in it
+...investigate with PromQL, traces, logs...
+game.grade(Diagnosis(service=..., mechanism=..., started_s=..., promql=..., trace_id=...))
+game.mitigate(my_fix)                 # the fault again, your fix, and the SLO measured
+game.reveal()
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..logs import LogCapture
+from ..observe import Watcher
+from .events import make_event
+from .evidence import Verdict, check_log_line, check_trace, compare, first_change
+from .grade import START_TOLERANCE_S, Diagnosis, Grade, Part
+from .play import GameDayRun, crowd_mix
+from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, load_scenario, scenario_names
+
+if TYPE_CHECKING:
+    from ..lab import Lab
+
+__all__ = ["GameDay", "MitigationReport", "pick_scenario"]
+
+# Answers that turn a customer away: blocked, rate-limited, or shed (a 503 anywhere but
+# checkout; there a 503 is the breaker failing a purchase, an error).
+REFUSED = (403, 429)
+
+
+def pick_scenario(name: str, seed: int | None) -> ScenarioSpec:
+    """``name``, or for ``"random"`` one scenario drawn from ``seed`` (else from the learner's name)."""
+    if name != "random":
+        return load_scenario(name)
+    names = scenario_names(GAMEDAY_DIR)
+    if seed is None:
+        from ..exercises.puzzle import puzzle_rng
+
+        return load_scenario(puzzle_rng("gameday").choice(names))
+    return load_scenario(random.Random(seed).choice(names))
+
+
+@dataclass(frozen=True)
+class MitigationReport:
+    """What a fix did, under the same traffic and the same fault.
+
+    Latency is the crowd's p95 (ms), errors their share of 5xx or no answer (%),
+    refused their share of 403/429/503 (%); each before the fault, with the fault
+    and no fix, and after the fix.
+    """
+
+    slo: str
+    baseline: dict[str, float]
+    unmitigated: dict[str, float]
+    mitigated: dict[str, float]
+    recovered: bool
+    recovered_after_s: float | None
+    collateral: list[str]
+    explanation: str
+    frame: pd.DataFrame
+
+    def __str__(self) -> str:
+        def row(name: str, m: dict[str, float]) -> str:
+            return (
+                f"  {name:<22} p95 {m['p95_ms']:7.1f} ms   errors {m['error_pct']:5.1f} %"
+                f"   refused {m['refused_pct']:5.1f} %" + (f"   series {m['series']:.0f}" if "series" in m else "")
+            )
+
+        lines = [
+            f"Mitigation: {'SLO recovered' if self.recovered else 'SLO NOT recovered'} ({self.slo})",
+            row("before the fault", self.baseline),
+            row("fault, no fix", self.unmitigated),
+            row("fault, with your fix", self.mitigated),
+            f"  {self.explanation}",
+        ]
+        if self.recovered_after_s is not None:
+            lines.append(f"  back within the SLO {self.recovered_after_s:.1f} s after the fix")
+        lines += [f"  collateral: {c}" for c in self.collateral] or ["  collateral: none measured"]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class GameDay:
+    """One learner's game day on ``lab``. Made by :meth:`labapp.Lab.game_day`."""
+
+    def __init__(
+        self,
+        lab: Lab,
+        incident: Incident,
+        watcher: Watcher,
+        logs: LogCapture,
+        *,
+        duration_s: float = 36.0,
+        time_scale: float = 1.0,
+    ) -> None:
+        self.lab, self.incident, self.watcher, self.logs = lab, incident, watcher, logs
+        self.run = GameDayRun(lab, incident, duration_s=duration_s, time_scale=time_scale)
+        self.diagnosed_at: float | None = None
+        self.mitigated_at: float | None = None
+
+    # -- what the learner sees -----------------------------------------------------------
+
+    @property
+    def briefing(self) -> str:
+        return f"## {self.incident.title}\n\n{self.incident.briefing}"
+
+    @property
+    def started(self) -> float:
+        """When the game day's traffic began (Unix seconds): ``started_s`` counts from here."""
+        if self.run.started is None:
+            raise RuntimeError("the game day has not started: call game.play()")
+        return self.run.started
+
+    def play(self, *, wait: bool = True) -> GameDay:
+        """Start the traffic, the decoy and the hidden fault; with ``wait`` return when the traffic ends."""
+        self.logs.clear()
+        if self.lab.tracing is not None:
+            self.lab.tracing.clear()
+        self.run.start()
+        if wait:
+            self.run.wait()
+        return self
+
+    def wait(self) -> GameDay:
+        self.run.wait()
+        return self
+
+    # -- grading ---------------------------------------------------------------------------
+
+    def grade(self, diagnosis: Diagnosis) -> Grade:
+        """Grade each part of ``diagnosis``, re-running its evidence over this game day's records."""
+        if not isinstance(diagnosis, Diagnosis):
+            raise TypeError(
+                f"grade() takes a Diagnosis(service=..., mechanism=..., ...), got {type(diagnosis).__name__}"
+            )
+        if not self.run.done:
+            raise RuntimeError("the game day's traffic is still running: wait for it (game.wait()) before a diagnosis")
+        truth = self.incident.truth
+        parts = [self._grade_service(diagnosis), self._grade_mechanism(diagnosis), self._grade_start(diagnosis)]
+        if truth.routes:
+            parts.append(_grade_set("routes", diagnosis.routes, truth.routes, "route templates, e.g. '/items'"))
+        if truth.clients:
+            parts.append(_grade_set("clients", diagnosis.clients, truth.clients, "client addresses"))
+        parts.append(self._grade_promql(diagnosis.promql))
+        parts.append(self._grade_trace_or_log(diagnosis))
+        grade = Grade(self.incident.name, tuple(parts))
+        if grade.passed and self.diagnosed_at is None:
+            self.diagnosed_at = time.time()
+        return grade
+
+    def _grade_service(self, d: Diagnosis) -> Part:
+        truth = self.incident.truth
+        if d.service == truth.service:
+            return Part("service", True, f"{d.service}: right")
+        return Part("service", False, f"not {d.service}: its own signals did not change when the trouble began")
+
+    def _grade_mechanism(self, d: Diagnosis) -> Part:
+        truth = self.incident.truth
+        if d.mechanism == truth.mechanism:
+            return Part("mechanism", True, f"{d.mechanism}: right")
+        return Part(
+            "mechanism", False, f"not {d.mechanism}: look at the shape of the signal over time, and who sends what"
+        )
+
+    def _grade_start(self, d: Diagnosis) -> Part:
+        actual = self.run.marks["fault_start"] - self.started
+        off = d.started_s - actual
+        if abs(off) <= START_TOLERANCE_S:
+            return Part("start", True, f"{d.started_s:g} s: within {START_TOLERANCE_S:g} s of the real start")
+        decoy = self.run.marks.get("decoy_start")
+        if decoy is not None and abs(d.started_s - (decoy - self.started)) <= START_TOLERANCE_S:
+            return Part("start", False, f"{d.started_s:g} s is when something else happened: a decoy, not the cause")
+        return Part(
+            "start",
+            False,
+            f"{d.started_s:g} s is {'too early' if off < 0 else 'too late'} by more than {START_TOLERANCE_S:g} s",
+        )
+
+    def _grade_promql(self, query: str) -> Part:
+        if not query.strip():
+            return Part("PromQL evidence", False, "give a PromQL expression that shows the fault")
+        try:
+            change = compare(self.watcher, query, self.run.baseline_window, self.run.fault_window)
+        except Exception as exc:  # the learner's PromQL: a parse error or an unsupported function, said plainly
+            return Part("PromQL evidence", False, f"the query did not run: {exc}")
+        if change.shows:
+            return Part("PromQL evidence", True, change.explanation)
+        return Part(
+            "PromQL evidence",
+            False,
+            change.explanation + ": no clear rise (ask for what goes up in trouble: errors, latency, a client's rate)",
+        )
+
+    def _grade_trace_or_log(self, d: Diagnosis) -> Part:
+        window = self.run.fault_window
+        verdicts: list[Verdict] = []
+        if d.trace_id:
+            if self.lab.tracing is None:
+                verdicts.append(Verdict(False, "this lab has no tracing: start it with Lab(tracing=True)"))
+            else:
+                verdicts.append(check_trace(self.lab.tracing.records(), d.trace_id, self.incident, window))
+        if d.log_line:
+            verdicts.append(check_log_line(self.logs.lines(), d.log_line, self.incident, window))
+        if not verdicts:
+            return Part("trace or log evidence", False, "give a trace_id or a log_line that shows the fault")
+        good = [v for v in verdicts if v.ok]
+        return Part("trace or log evidence", bool(good), (good or verdicts)[0].explanation)
+
+    # -- mitigation ------------------------------------------------------------------------
+
+    def mitigate(
+        self, fix: Callable[[Lab], Any], *, duration_s: float = 14.0, fix_at_s: float = 5.0
+    ) -> MitigationReport:
+        """Replay the fault under the same traffic, apply ``fix(lab)`` after ``fix_at_s``, measure the SLO.
+
+        Afterwards the fault ends and the lab goes back as it was (switches,
+        release and settings), so a second try starts clean.
+        """
+        if not callable(fix):
+            raise TypeError(f"mitigate() takes a function of the lab, e.g. lambda lab: ..., got {fix!r}")
+        if not 8 <= duration_s <= 40 or not 2 <= fix_at_s <= duration_s - 4:
+            raise ValueError("need 8 <= duration_s <= 40 and 2 <= fix_at_s <= duration_s - 4")
+        if not self.run.done:
+            raise RuntimeError("the game day's traffic is still running: wait for it before a fix")
+        lab, incident = self.lab, self.incident
+        before = {f.name: getattr(lab.config, f.name) for f in fields(lab.config)}
+        event = make_event(incident.fault)
+        traffic = incident.traffic
+        crowd = lab.start_load(
+            rate=traffic.rate, duration_s=duration_s, targets=crowd_mix(traffic.mix), clients=traffic.clients
+        )
+        t0 = time.time()
+        event.start(lab, duration_s)
+        fallbacks_at_fix = 0.0
+        try:
+            # A schedule to keep, not a condition: the fault runs unmitigated for fix_at_s first.
+            time.sleep(max(0.0, t0 + fix_at_s - time.time()))
+            fallbacks_at_fix = _fallbacks(lab)
+            fixed_at = time.time()
+            fix(lab)
+            result = crowd.wait(duration_s + 30)
+            series_after = self._series_now() if incident.slo == "series" else None
+        finally:
+            event.stop(lab)
+            crowd.stop()
+            self._restore(before)
+        degraded = _fallbacks(lab) - fallbacks_at_fix if lab.metrics is not None else 0.0
+        self.mitigated_at = fixed_at
+        frame = result.to_frame()
+        frame["phase"] = ["fault, no fix" if s < fixed_at else "fault, with fix" for s in frame["scheduled"]]
+        return self._judge(frame, fixed_at, series_after, degraded)
+
+    def _series_now(self) -> float:
+        self.watcher.wait_for_scrapes(2)
+        frame = self.watcher.query('scrape_samples_scraped{job="shop"}')
+        return float(frame["value"].sum()) if not frame.empty else float("nan")
+
+    def _restore(self, before: dict[str, object]) -> None:
+        lab = self.lab
+        lab.controls.reset()
+        lab.release.rollback()
+        lab.heal()
+        changed = {k: v for k, v in before.items() if getattr(lab.config, k) != v and k not in ("host", "shop_port")}
+        if changed:
+            lab.reconfigure(changed)
+
+    def _baseline_frame(self) -> pd.DataFrame:
+        assert self.run.result is not None
+        frame = self.run.result.to_frame()
+        window = self.run.baseline_window
+        return frame[frame["scheduled"].between(window.start, window.end)]
+
+    def _judge(
+        self, frame: pd.DataFrame, fixed_at: float, series_after: float | None, degraded: float
+    ) -> MitigationReport:
+        slo = self.incident.slo
+        baseline = _stats(self._baseline_frame())
+        unmitigated = _stats(frame[frame["scheduled"].between(fixed_at - 3.5, fixed_at)])
+        # Judged once the fix has settled: a third of the way through what is left (a queue drains first).
+        settled = frame[frame["scheduled"] >= fixed_at + max(1.0, (frame["scheduled"].max() - fixed_at) / 3)]
+        mitigated = _stats(settled)
+        if slo == "series":
+            before = self._baseline_series()
+            baseline["series"], mitigated["series"] = before, series_after or float("nan")
+            unmitigated["series"] = self._fault_series()
+            recovered = mitigated["series"] <= before * 1.2
+            explanation = (
+                f"the shop's samples per scrape: {before:.0f} before the fault, {mitigated['series']:.0f} after "
+                f"the fix; the SLO here is {before * 1.2:.0f} (the baseline's + 20 %)"
+            )
+            recovered_after = None
+        else:
+            recovered, explanation = _within(slo, baseline, mitigated)
+            recovered_after = _recovered_after(frame, fixed_at, slo, baseline) if recovered else None
+        collateral = []
+        if mitigated["refused_pct"] > baseline["refused_pct"] + 1:
+            collateral.append(
+                f"{mitigated['refused_pct']:.1f} % of the crowd's requests refused (403/429/503), "
+                f"against {baseline['refused_pct']:.1f} % before the fault"
+            )
+        if degraded > 0:
+            collateral.append(f"{degraded:.0f} pages served without recommendations (degraded)")
+        if slo != "latency" and not _within("latency", baseline, mitigated)[0]:
+            collateral.append(
+                f"the crowd's p95 is {mitigated['p95_ms']:.0f} ms after the fix, "
+                f"{baseline['p95_ms']:.0f} ms before the fault"
+            )
+        if mitigated["error_pct"] > baseline["error_pct"] + 1 and slo != "errors":
+            collateral.append(
+                f"errors at {mitigated['error_pct']:.1f} % after the fix, "
+                f"{baseline['error_pct']:.1f} % before the fault"
+            )
+        return MitigationReport(
+            slo, baseline, unmitigated, mitigated, recovered, recovered_after, collateral, explanation, frame
+        )
+
+    def _baseline_series(self) -> float:
+        window = self.run.baseline_window
+        frame = self.watcher.query_range('scrape_samples_scraped{job="shop"}', window.start, window.end)
+        return float(frame.groupby("time")["value"].sum().median()) if not frame.empty else float("nan")
+
+    def _fault_series(self) -> float:
+        window = self.run.fault_window
+        frame = self.watcher.query_range('scrape_samples_scraped{job="shop"}', window.start, window.end)
+        return float(frame.groupby("time")["value"].sum().max()) if not frame.empty else float("nan")
+
+    # -- after -------------------------------------------------------------------------------
+
+    def times(self) -> dict[str, float | None]:
+        """Time to detect (the scenario's first signal leaves its baseline), to diagnose
+        (your first fully right grade) and to mitigate (your fix), in seconds after the fault began."""
+        start = self.run.marks["fault_start"]
+        detect = first_change(
+            self.watcher, self.incident.detect_query.query, self.run.baseline_window, start, self.run.fault_window.end
+        )
+        return {
+            "time_to_detect_s": detect,
+            "time_to_diagnose_s": self.diagnosed_at - start if self.diagnosed_at else None,
+            "time_to_mitigate_s": self.mitigated_at - start if self.mitigated_at else None,
+        }
+
+    def reveal(self) -> str:
+        """The answer, the decoy, the signals that show it and the fixes that work, as Markdown."""
+        i, t = self.incident, self.incident.truth
+        actual = self.run.marks.get("fault_start", self.started + t.start_s) - self.started
+        lines = [
+            f"### {i.title}: what happened",
+            f"- **Cause**: {t.service}, {t.mechanism} ({_describe(i.fault)}), from {actual:.1f} s",
+        ]
+        if t.routes:
+            lines.append(f"- **Route**: {', '.join(t.routes)}")
+        if t.clients:
+            lines.append(f"- **Client**: {', '.join(t.clients)}")
+        lines.append(f"- **Decoy**: {i.spec.decoy.what} (`{i.decoy_signal}`)")
+        lines += [f"- **Signal**: `{s.query}`" for s in i.signals]
+        lines += [f"- **Fix**: {f.what}" for f in i.fixes]
+        return "\n".join(lines)
+
+    def stop(self) -> None:
+        self.run.stop()
+
+    def __repr__(self) -> str:
+        return f"<GameDay {self.incident.title!r} (seed {self.incident.seed}): {self.run!r}>"
+
+
+def _describe(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind")
+
+
+def _grade_set(name: str, given: Any, truth: tuple[str, ...], what: str) -> Part:
+    given_set, truth_set = set(given), set(truth)
+    if given_set == truth_set:
+        return Part(name, True, f"{', '.join(sorted(given_set))}: right")
+    if not given_set:
+        return Part(name, False, f"name the {what} at fault")
+    if given_set > truth_set:
+        return Part(name, False, f"too many: only {len(truth_set)} of those is at fault")
+    return Part(name, False, f"{', '.join(sorted(given_set))}: not the one(s) at fault")
+
+
+def _stats(frame: pd.DataFrame) -> dict[str, float]:
+    if frame.empty:
+        return {"requests": 0, "p95_ms": float("nan"), "error_pct": float("nan"), "refused_pct": float("nan")}
+    status = frame["status"]
+    refused = status.isin(REFUSED) | ((status == 503) & (frame["path"] != "/checkout"))
+    return {
+        "requests": float(len(frame)),
+        "p95_ms": float(frame["latency_s"].quantile(0.95)) * 1000,
+        "error_pct": 100 * float((((status >= 500) & ~refused) | (status == 0)).mean()),
+        "refused_pct": 100 * float(refused.mean()),
+    }
+
+
+def _within(slo: str, baseline: dict[str, float], after: dict[str, float]) -> tuple[bool, str]:
+    """Fair on a slow machine: judged against the baseline measured in the same run."""
+    if slo == "latency":
+        bound = max(baseline["p95_ms"] * 1.5, baseline["p95_ms"] + 50)
+        ok = after["p95_ms"] <= bound
+        return (
+            ok,
+            f"the crowd's p95 is {after['p95_ms']:.0f} ms after the fix; "
+            f"the SLO here is {bound:.0f} ms (the baseline's ×1.5, or +50 ms)",
+        )
+    bound = baseline["error_pct"] + 1.0
+    ok = after["error_pct"] <= bound
+    return (
+        ok,
+        f"the crowd's errors are {after['error_pct']:.1f} % after the fix; "
+        f"the SLO here is {bound:.1f} % (the baseline's + 1 point)",
+    )
+
+
+def _recovered_after(frame: pd.DataFrame, fixed_at: float, slo: str, baseline: dict[str, float]) -> float | None:
+    """Seconds from the fix to the first whole second after which every second meets the SLO."""
+    after = frame[frame["scheduled"] >= fixed_at].copy()
+    if after.empty:
+        return None
+    # Two-second buckets: ~40 requests each, enough for a p95 that is not just the slowest one.
+    after["second"] = ((after["scheduled"] - fixed_at) // 2 * 2).astype(int)
+    ok = after.groupby("second").apply(lambda rows: _within(slo, baseline, _stats(rows))[0], include_groups=False)
+    for second in ok.index:
+        if ok.loc[second:].all():
+            return float(second)
+    return None
+
+
+def _fallbacks(lab: Lab) -> float:
+    if lab.metrics is None:
+        return 0.0
+    return sum(s.value for m in lab.metrics.fallbacks.collect() for s in m.samples if s.name.endswith("_total"))

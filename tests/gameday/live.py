@@ -1,0 +1,42 @@
+"""Shared by the live game-day tests: play a scenario fast, find evidence the way a learner would."""
+
+from __future__ import annotations
+
+from labapp import Lab
+from labapp.gameday import KNOWN_FIXES, Diagnosis, GameDay, MitigationReport
+from labapp.gameday.evidence import check_log_line, check_trace
+
+SCALE = 0.5  # the scenario's timeline at double speed: ~18 s of traffic
+DURATION_S = 18.0
+
+
+def play(lab: Lab, name: str, seed: int = 11) -> GameDay:
+    game = lab.game_day(name, seed=seed, duration_s=DURATION_S, time_scale=SCALE)
+    return game.play()
+
+
+def right_diagnosis(game: GameDay) -> Diagnosis:
+    """The truth, with evidence found in the game day's own records."""
+    incident, window = game.incident, game.run.fault_window
+    spans = game.lab.tracing.records() if game.lab.tracing else []
+    trace_id = next((s.trace_id for s in spans if check_trace(spans, s.trace_id, incident, window).ok), "")
+    lines = game.logs.lines()
+    log_line = "" if trace_id else next((x for x in lines if check_log_line([x], x, incident, window).ok), "")
+    truth = incident.truth
+    return Diagnosis(
+        truth.service,
+        truth.mechanism,
+        started_s=game.run.marks["fault_start"] - game.started,
+        routes=truth.routes,
+        clients=truth.clients,
+        promql=incident.signals[0].query,
+        trace_id=trace_id,
+        log_line=log_line,
+    )
+
+
+def known_fix(game: GameDay, *, apply: bool = True) -> MitigationReport:
+    fix = KNOWN_FIXES[game.incident.fixes[0].apply]
+    return game.mitigate(
+        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=8, fix_at_s=3
+    )
