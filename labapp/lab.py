@@ -257,7 +257,7 @@ class Lab:
         """
         shop = self._require_running()
         if not isinstance(changes, Mapping):
-            raise TypeError(f"reconfigure takes a dict of LabConfig settings, e.g. {{'payments_retry': 'backoff'}}")
+            raise TypeError("reconfigure takes a dict of LabConfig settings, e.g. {'payments_retry': 'backoff'}")
         known = {f.name for f in fields(LabConfig)}
         unknown = sorted(set(changes) - known)
         if unknown:

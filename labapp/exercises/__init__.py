@@ -28,6 +28,7 @@ from .nb07 import (
 from .nb08 import check_limit_config, check_polite_client, check_tier_keys
 from .nb09 import check_breaker_tuning, check_honest_fallback, check_retries_in_breaker
 from .nb10 import check_guard_rails, check_runbook_step
+from .nb12 import check_diagnosis, check_mitigation
 
 __all__ = [
     "ALERT_THRESHOLD_PCT",
@@ -41,6 +42,7 @@ __all__ = [
     "check_checkout_answers",
     "check_checkout_broken",
     "check_checkout_histogram",
+    "check_diagnosis",
     "check_error_rate_rule",
     "check_error_ratio",
     "check_error_ratio_by_route",
@@ -53,6 +55,7 @@ __all__ = [
     "check_limit_config",
     "check_log_alert",
     "check_manual_span",
+    "check_mitigation",
     "check_ok_rate_by_route",
     "check_p99_query",
     "check_polite_client",

@@ -17,6 +17,7 @@ from .scenarios import (
     load_scenario,
     scenario_names,
 )
+from .triage import Finding, failures_in_runs, triage
 
 __all__ = [
     "GAMEDAY_DIR",
@@ -24,6 +25,7 @@ __all__ = [
     "MECHANISMS",
     "Change",
     "Diagnosis",
+    "Finding",
     "GameDay",
     "GameDayRun",
     "Grade",
@@ -37,7 +39,9 @@ __all__ = [
     "Window",
     "compare",
     "draw",
+    "failures_in_runs",
     "load_scenario",
     "pick_scenario",
     "scenario_names",
+    "triage",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from ..tracing import SpanRecord
 from .play import Window
 from .scenarios import Incident, client_address
 
-__all__ = ["Change", "Verdict", "check_log_line", "check_trace", "compare", "first_change"]
+__all__ = ["Change", "Verdict", "changes", "check_log_line", "check_trace", "compare", "first_change"]
 
 RISE = 1.5  # "well outside": half as much again as the baseline's 90th percentile
 
@@ -49,6 +49,7 @@ class Change:
     during: float
     series: str
     explanation: str
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def _typical(values: pd.Series) -> tuple[float, float, float]:
@@ -66,35 +67,44 @@ def _is_change(before: tuple[float, float, float], during_median: float) -> bool
     return during_median > max(high * RISE, high + 1e-6)
 
 
-def compare(source: Queryable, query: str, baseline: Window, during: Window) -> Change:
-    """Run ``query`` over both windows; the series that changed most decides."""
+def changes(source: Queryable, query: str, baseline: Window, during: Window) -> list[Change]:
+    """Run ``query`` over both windows: one :class:`Change` per series, the biggest rise first."""
     frame = source.query_range(query, baseline.start, during.end, step_s=1.0)
     if frame.empty:
-        return Change(False, math.nan, math.nan, "", f"`{query}` returned no data in either window")
-    labels = [c for c in frame.columns if c not in ("time", "value")]
-    groups = frame.groupby(labels, dropna=False) if labels else [((), frame)]
-    best: Change | None = None
+        return []
+    names = [c for c in frame.columns if c not in ("time", "value")]
+    groups = frame.groupby(names, dropna=False) if names else [((), frame)]
+    out = []
     for key, rows in groups:
+        labels = dict(zip(names, key if isinstance(key, tuple) else (key,), strict=True))
         before = _typical(rows.loc[rows["time"].between(baseline.start, baseline.end), "value"])
         during_median = _typical(rows.loc[rows["time"].between(during.start, during.end), "value"])[1]
-        name = ", ".join(f"{k}={v}" for k, v in zip(labels, key if isinstance(key, tuple) else (key,), strict=True))
-        shows = _is_change(before, during_median)
+        name = ", ".join(f"{k}={v}" for k, v in labels.items())
         ratio = during_median / before[1] if before[1] else math.inf if during_median else 1.0
-        change = Change(
-            shows,
-            before[1],
-            during_median,
-            name,
-            f"`{query}`{' {' + name + '}' if name else ''}: median {before[1]:.3g} before the fault, "
-            f"{during_median:.3g} during it ({'×' + format(ratio, '.2g') if math.isfinite(ratio) else 'from nothing'})",
+        out.append(
+            Change(
+                _is_change(before, during_median),
+                before[1],
+                during_median,
+                name,
+                f"`{query}`{' {' + name + '}' if name else ''}: median {before[1]:.3g} before the fault, "
+                f"{during_median:.3g} during it ({_times(ratio)})",
+                labels,
+            )
         )
-        if best is None or (change.shows, abs(math.log((during_median + 1e-9) / (before[1] + 1e-9)))) > (
-            best.shows,
-            abs(math.log((best.during + 1e-9) / (best.baseline + 1e-9))),
-        ):
-            best = change
-    assert best is not None
-    return best
+    return sorted(out, key=lambda c: (c.shows, math.log((c.during + 1e-9) / (c.baseline + 1e-9))), reverse=True)
+
+
+def _times(ratio: float) -> str:
+    return "×" + format(ratio, ".2g") if math.isfinite(ratio) else "from nothing"
+
+
+def compare(source: Queryable, query: str, baseline: Window, during: Window) -> Change:
+    """Run ``query`` over both windows; the series that rose most decides."""
+    found = changes(source, query, baseline, during)
+    if not found:
+        return Change(False, math.nan, math.nan, "", f"`{query}` returned no data in either window")
+    return found[0]
 
 
 def first_change(source: Queryable, query: str, baseline: Window, start: float, end: float) -> float | None:

@@ -23,8 +23,8 @@ def skip_recommender(lab: Lab, incident: Incident) -> None:
 
 
 def retry_payments(lab: Lab, incident: Incident) -> None:
-    """Retries with full-jitter backoff, six tries: together longer than one short outage."""
-    lab.reconfigure({"payments_retry": "backoff", "payments_retry_attempts": 6})
+    """Retries with full-jitter backoff, eight tries: together they outlast a sub-second outage."""
+    lab.reconfigure({"payments_retry": "backoff", "payments_retry_attempts": 8})
 
 
 def block_client(lab: Lab, incident: Incident) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..faults import FaultWindow
 from ..logs import LogCapture
 from ..observe import Watcher
 from .events import make_event
@@ -35,6 +36,14 @@ __all__ = ["GameDay", "MitigationReport", "pick_scenario"]
 # Answers that turn a customer away: blocked, rate-limited, or shed (a 503 anywhere but
 # checkout; there a 503 is the breaker failing a purchase, an error).
 REFUSED = (403, 429)
+
+GOLDEN_SIGNALS = {
+    "requests": "sum(rate(shop_http_requests_total[5s]))",
+    "busiest_client": "max(shop_top_client_requests_per_second)",
+    "errors": 'sum(rate(shop_http_requests_total{status=~"5.."}[5s])) / sum(rate(shop_http_requests_total[5s]))',
+    "p95": "histogram_quantile(0.95, sum by (le) (rate(shop_http_request_duration_seconds_bucket[5s])))",
+    "samples": 'scrape_samples_scraped{job="shop"}',
+}
 
 
 def pick_scenario(name: str, seed: int | None) -> ScenarioSpec:
@@ -333,6 +342,26 @@ class GameDay:
         window = self.run.fault_window
         frame = self.watcher.query_range('scrape_samples_scraped{job="shop"}', window.start, window.end)
         return float(frame.groupby("time")["value"].sum().max()) if not frame.empty else float("nan")
+
+    # -- looking -----------------------------------------------------------------------------
+
+    def golden_signals(self) -> dict[str, pd.DataFrame]:
+        """The shop's golden signals over the whole game day, one ``query_range`` frame each
+        (the panels of :func:`labapp.plots.plot_game_day`)."""
+        start = self.started
+        end = self.run.marks.get("fault_end", time.time())
+        return {key: self.watcher.query_range(query, start, end, step_s=1.0) for key, query in GOLDEN_SIGNALS.items()}
+
+    def windows(self) -> list[FaultWindow]:
+        """When the decoy and the fault were on: for the plot after :meth:`reveal`."""
+        marks, i = self.run.marks, self.incident
+        found = []
+        if "decoy_start" in marks:
+            found.append(FaultWindow("decoy", i.spec.decoy.what, marks["decoy_start"], marks.get("decoy_end")))
+        if "fault_start" in marks:
+            label = f"{i.truth.service} {i.truth.mechanism}"
+            found.append(FaultWindow("cause", label, marks["fault_start"], marks.get("fault_end")))
+        return found
 
     # -- after -------------------------------------------------------------------------------
 

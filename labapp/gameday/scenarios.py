@@ -26,8 +26,6 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..exercises.puzzle import puzzle_rng
-
 __all__ = [
     "GAMEDAY_DIR",
     "MECHANISMS",
@@ -176,6 +174,8 @@ def load_scenario(name_or_path: str | Path, directory: Path = GAMEDAY_DIR) -> Sc
 def draw(spec: ScenarioSpec, seed: int | None = None) -> Incident:
     """Fix every drawn value of ``spec``: from ``seed``, else from the learner's name."""
     if seed is None:
+        from ..exercises.puzzle import puzzle_rng  # here: the exercises package imports this one
+
         seed = puzzle_rng(f"gameday-{spec.name}").randrange(1_000_000)
     rng = random.Random(f"{spec.name}:{seed}")
     start_s = float(_draw(spec.start_s, rng))

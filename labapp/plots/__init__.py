@@ -6,6 +6,7 @@ Times on the x axis are seconds since the load run started; fault windows from
 """
 
 from .alerts import plot_alert_timeline, plot_budget_burn
+from .gameday import plot_game_day
 from .health import plot_uptime
 from .load import plot_latency_histogram, plot_latency_over_time, plot_rates, plot_status_mix
 from .metrics import plot_bucket_comparison, plot_query, plot_series, plot_series_counts
@@ -20,6 +21,7 @@ __all__ = [
     "plot_breaker_timeline",
     "plot_bucket_comparison",
     "plot_budget_burn",
+    "plot_game_day",
     "plot_latency_histogram",
     "plot_latency_over_time",
     "plot_query",

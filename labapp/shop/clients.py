@@ -71,7 +71,7 @@ class TopClientsCollector(Collector):
     """``shop_top_client_requests_per_second{client}``: only the busiest few, so cardinality stays bounded."""
 
     def __init__(
-        self, tracker: ClientTracker, *, top: int = 5, window_s: float = 10.0, namespace: str = "shop"
+        self, tracker: ClientTracker, *, top: int = 20, window_s: float = 10.0, namespace: str = "shop"
     ) -> None:
         self.tracker = tracker
         self.k = top

@@ -1,12 +1,13 @@
 """One live check per scenario: detectable by its signals, not by the decoy's; the checker accepts
-the right diagnosis and rejects wrong ones with a reason; the known fix brings the SLO back."""
+the right diagnosis (and the triage's draft) and rejects wrong ones with a reason; the known fix
+brings the SLO back, and doing nothing does not."""
 
 from __future__ import annotations
 
 import dataclasses
 
 from labapp import Lab
-from labapp.gameday import MECHANISMS
+from labapp.gameday import MECHANISMS, triage
 
 from .live import known_fix, play, right_diagnosis
 
@@ -27,6 +28,11 @@ def check_scenario(lab: Lab, name: str, *, also_without_fix: bool = False) -> No
     grade = game.grade(right)
     assert grade.passed, str(grade)
     assert game.times()["time_to_diagnose_s"] is not None
+
+    # The triage finds it too, without the truth: the notebook's folded solution relies on it.
+    draft, findings = triage(game)
+    assert draft is not None, [(f.question, [c.explanation for c in f.changes[:2]]) for f in findings]
+    assert game.grade(draft).passed, str(game.grade(draft))
 
     other_service = next(s for s in ("catalog", "payments", "recommender", "shop") if s != right.service)
     other_mechanism = next(m for m in MECHANISMS if m != right.mechanism)

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from labapp.gameday import Window, compare, draw, load_scenario
+from labapp.gameday import Window, compare, draw, failures_in_runs, load_scenario
 from labapp.gameday.evidence import check_log_line, check_trace, first_change
 from labapp.tracing import SpanRecord
 
@@ -113,3 +113,13 @@ def test_a_log_line_must_be_copied_from_the_logs_and_show_the_fault() -> None:
     forged = _line(1021, service="recommender", status=200, latency_ms=900.0)
     assert "not in this game day's logs" in check_log_line(lines, forged, INCIDENT, FAULT).explanation
     assert "not JSON" in check_log_line(lines, "recommender was slow", INCIDENT, FAULT).explanation
+
+
+def test_failures_in_runs_tell_flapping_from_a_steady_share() -> None:
+    steady = [500 if i % 3 == 0 else 200 for i in range(60)]  # every third call fails, never two in a row
+    share, after = failures_in_runs(steady)
+    assert round(share, 2) == 0.33 and after == 0.0
+    flapping = ([503] * 4 + [200] * 8) * 5  # down for 4 calls, up for 8
+    share, after = failures_in_runs(flapping)
+    assert round(share, 2) == 0.33 and after == 0.75
+    assert failures_in_runs([200, 200]) == (0.0, 0.0) and failures_in_runs([]) == (0.0, 0.0)
