@@ -140,7 +140,7 @@ def test_subpackage_all_names_exist() -> None:
 
 def test_the_exercises_package_offers_every_checker_its_modules_offer() -> None:
     package = importlib.import_module("labapp.exercises")
-    modules = sorted(p.stem for p in (Path(package.__file__).parent).glob("nb[0-9][0-9].py"))
+    modules = sorted(p.stem for p in Path(str(package.__file__)).parent.glob("nb[0-9][0-9].py"))
     offered = {name for m in modules for name in importlib.import_module(f"labapp.exercises.{m}").__all__}
     assert len(modules) >= 12
     assert set(package.__all__) == offered
