@@ -131,6 +131,7 @@ def _figures(
             },
             limit=2,
         ),
+        "plot_game_day": lambda: plots.plot_game_day(_golden_signals(), t0=STARTED, windows=faults),
         "plot_breaker_timeline": lambda: plots.plot_breaker_timeline(
             [
                 (STARTED, STARTED + 1, "closed"),
@@ -141,6 +142,18 @@ def _figures(
             result,
             faults=faults,
         ),
+    }
+
+
+def _golden_signals() -> dict[str, pd.DataFrame]:
+    """A game day's panels: steady traffic, 5xx only from t=6 (absent before), a client that rises."""
+    steady = [(STARTED + t, (), 20.0) for t in range(12)]
+    return {
+        "requests": result_frame(steady, "requests"),
+        "busiest_client": result_frame([(STARTED + t, (), 2.0 if t < 6 else 30.0) for t in range(12)], "client"),
+        "errors": result_frame([(STARTED + t, (), 0.05) for t in range(6, 12)], "errors"),
+        "p95": result_frame([(STARTED + t, (), 0.02) for t in range(12)], "p95"),
+        "samples": result_frame([(STARTED + t, (("instance", "a"),), 100.0) for t in range(12)], "samples"),
     }
 
 
@@ -478,3 +491,21 @@ def test_response_timeline_draws_alerts_actions_and_refusals() -> None:
         "shed shop",
         "block 127.0.0.1",
     ]
+
+
+def test_game_day_has_a_panel_per_signal_zero_errors_before_any_and_the_windows_named(
+    faults: list[FaultWindow],
+) -> None:
+    figure = plots.plot_game_day(_golden_signals(), t0=STARTED, windows=faults)
+    assert len(figure.axes) == 5 and figure.axes[0].get_title() == "What changed, and when?"
+    assert all(ax.get_ylabel() for ax in figure.axes) and figure.axes[-1].get_xlabel()
+    line = figure.axes[2].get_lines()[0]
+    x, y = np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+    assert list(x[:2]) == [0.0, 1.0] and list(y[:2]) == [0.0, 0.0]
+    assert y.max() == pytest.approx(5.0)  # in %
+    legend = figure.axes[-1].get_legend()
+    assert legend is not None and len(legend.get_texts()) == len(faults)
+    assert plots.plot_game_day({"p95": _golden_signals()["p95"]}, t0=STARTED).axes[0].get_legend() is None
+    with pytest.raises(ValueError, match="give at least one of"):
+        plots.plot_game_day({}, t0=STARTED)
+    figure.canvas.draw()

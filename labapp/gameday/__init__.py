@@ -20,16 +20,16 @@ from .scenarios import (
 from .triage import Finding, failures_in_runs, triage
 
 __all__ = [
-    "GAMEDAY_DIR",
-    "KNOWN_FIXES",
-    "MECHANISMS",
     "Change",
     "Diagnosis",
     "Finding",
+    "GAMEDAY_DIR",
     "GameDay",
     "GameDayRun",
     "Grade",
     "Incident",
+    "KNOWN_FIXES",
+    "MECHANISMS",
     "MitigationReport",
     "Part",
     "ScenarioError",

@@ -26,7 +26,7 @@ from .events import make_event
 from .evidence import Verdict, check_log_line, check_trace, compare, first_change
 from .grade import START_TOLERANCE_S, Diagnosis, Grade, Part
 from .play import GameDayRun, crowd_mix
-from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, load_scenario, scenario_names
+from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, client_address, load_scenario, scenario_names
 
 if TYPE_CHECKING:
     from ..lab import Lab
@@ -62,7 +62,7 @@ def pick_scenario(name: str, seed: int | None) -> ScenarioSpec:
 class MitigationReport:
     """What a fix did, under the same traffic and the same fault.
 
-    Latency is the crowd's p95 (ms), errors their share of 5xx or no answer (%),
+    Latency is the customers' p95 (ms), errors their share of 5xx or no answer (%),
     refused their share of 403/429/503 (%); each before the fault, with the fault
     and no fix, and after the fix.
     """
@@ -314,14 +314,14 @@ class GameDay:
         collateral = []
         if mitigated["refused_pct"] > baseline["refused_pct"] + 1:
             collateral.append(
-                f"{mitigated['refused_pct']:.1f} % of the crowd's requests refused (403/429/503), "
+                f"{mitigated['refused_pct']:.1f} % of the customers' requests refused (403/429/503), "
                 f"against {baseline['refused_pct']:.1f} % before the fault"
             )
         if degraded > 0:
             collateral.append(f"{degraded:.0f} pages served without recommendations (degraded)")
         if slo != "latency" and not _within("latency", baseline, mitigated)[0]:
             collateral.append(
-                f"the crowd's p95 is {mitigated['p95_ms']:.0f} ms after the fix, "
+                f"the customers' p95 is {mitigated['p95_ms']:.0f} ms after the fix, "
                 f"{baseline['p95_ms']:.0f} ms before the fault"
             )
         if mitigated["error_pct"] > baseline["error_pct"] + 1 and slo != "errors":
@@ -403,7 +403,9 @@ class GameDay:
 
 
 def _describe(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in params.items() if k != "kind")
+    """The drawn values in words a learner can match: client identities as their addresses."""
+    shown = {k: client_address(int(v)) if k == "client" else v for k, v in params.items() if k != "kind"}
+    return ", ".join(f"{k}={v}" for k, v in shown.items())
 
 
 def _grade_set(name: str, given: Any, truth: tuple[str, ...], what: str) -> Part:
@@ -437,14 +439,14 @@ def _within(slo: str, baseline: dict[str, float], after: dict[str, float]) -> tu
         ok = after["p95_ms"] <= bound
         return (
             ok,
-            f"the crowd's p95 is {after['p95_ms']:.0f} ms after the fix; "
+            f"the customers' p95 is {after['p95_ms']:.0f} ms after the fix; "
             f"the SLO here is {bound:.0f} ms (the baseline's ×1.5, or +50 ms)",
         )
     bound = baseline["error_pct"] + 1.0
     ok = after["error_pct"] <= bound
     return (
         ok,
-        f"the crowd's errors are {after['error_pct']:.1f} % after the fix; "
+        f"the customers' errors are {after['error_pct']:.1f} % after the fix; "
         f"the SLO here is {bound:.1f} % (the baseline's + 1 point)",
     )
 
