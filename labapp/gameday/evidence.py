@@ -25,6 +25,7 @@ from .scenarios import Incident, client_address
 
 __all__ = ["Change", "Verdict", "changes", "check_log_line", "check_trace", "compare", "first_change"]
 
+NOT_SHOWN = "the service or client at fault"  # the reason names no answer
 RISE = 1.5  # "well outside": half as much again as the baseline's 90th percentile
 
 
@@ -142,9 +143,7 @@ def check_trace(spans: Sequence[SpanRecord], trace_id: str, incident: Incident, 
     found = _span_signature(mine, incident)
     if found:
         return Verdict(True, f"trace {trace_id[:8]}… shows it: {found}")
-    return Verdict(
-        False, f"trace {trace_id[:8]}… is from the fault window but shows nothing wrong with {_what(incident)}"
-    )
+    return Verdict(False, f"trace {trace_id[:8]}… is from the fault window but shows nothing wrong with {NOT_SHOWN}")
 
 
 def _span_signature(spans: Sequence[SpanRecord], incident: Incident) -> str:
@@ -180,7 +179,7 @@ def check_log_line(lines: Sequence[str], line: str | dict[str, Any], incident: I
     found = _log_signature(record, incident)
     if found:
         return Verdict(True, f"the log line shows it: {found}")
-    return Verdict(False, f"the line is from the fault window but shows nothing wrong with {_what(incident)}")
+    return Verdict(False, f"the line is from the fault window but shows nothing wrong with {NOT_SHOWN}")
 
 
 def _log_signature(record: dict[str, Any], incident: Incident) -> str:
@@ -197,7 +196,3 @@ def _log_signature(record: dict[str, Any], incident: Incident) -> str:
     elif service == "shop" and record.get("client") == _culprit(incident):
         return f"a request from {record['client']} to {record.get('path')}"
     return ""
-
-
-def _what(incident: Incident) -> str:
-    return "the service or client at fault"

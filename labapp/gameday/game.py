@@ -171,7 +171,9 @@ class GameDay:
         truth = self.incident.truth
         if d.service == truth.service:
             return Part("service", True, f"{d.service}: right")
-        return Part("service", False, f"not {d.service}: its own signals did not change when the trouble began")
+        return Part(
+            "service", False, f"not {d.service}: its signals may have moved, but as a symptom; ask about causes first"
+        )
 
     def _grade_mechanism(self, d: Diagnosis) -> Part:
         truth = self.incident.truth

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from labapp import Lab
 
 from .scenario_cases import check_scenario
-
-
-@pytest.fixture(scope="module")
-def game_lab(shared_lab: Lab) -> Iterator[Lab]:
-    shared_lab.stop()  # one lab at a time; the ``lab`` fixture restarts the shared one later
-    with Lab(tracing=True) as lab:
-        lab.watch(prefer="embedded")
-        yield lab
 
 
 def test_slow_recommender(game_lab: Lab) -> None:
