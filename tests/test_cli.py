@@ -107,7 +107,7 @@ def test_gameday_refuses_a_remote_host_and_an_unknown_scenario(capsys: pytest.Ca
 def test_gameday_plays_a_scenario_for_a_room_and_reveals_it_on_stop() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "labapp", "gameday", "--scenario", "bad_deploy", "--seed", "4", "--port", "0"]
-        + ["--duration", "17", "--time-scale", "0.5"],
+        + ["--duration", "13", "--time-scale", "0.25"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..faults import FaultWindow
+from ..health import HealthChecker
 from ..logs import LogCapture
 from ..observe import Watcher
 from .events import make_event
@@ -36,6 +37,7 @@ __all__ = ["GameDay", "MitigationReport", "pick_scenario"]
 # Answers that turn a customer away: blocked, rate-limited, or shed (a 503 anywhere but
 # checkout; there a 503 is the breaker failing a purchase, an error).
 REFUSED = (403, 429)
+HEALTH_INTERVAL_S = 0.5
 
 GOLDEN_SIGNALS = {
     "requests": "sum(rate(shop_http_requests_total[5s]))",
@@ -116,6 +118,8 @@ class GameDay:
         self.run = GameDayRun(lab, incident, duration_s=duration_s, time_scale=time_scale)
         self.diagnosed_at: float | None = None
         self.mitigated_at: float | None = None
+        # Health checks (notebook 03) on every service while the traffic runs.
+        self.health: HealthChecker | None = None
 
     # -- what the learner sees -----------------------------------------------------------
 
@@ -135,14 +139,26 @@ class GameDay:
         self.logs.clear()
         if self.lab.tracing is not None:
             self.lab.tracing.clear()
+        targets = {"shop /ready": self.lab.url + "/ready"}
+        targets |= {f"{name} /health": url + "/health" for name, url in self.lab.service_urls.items()}
+        self.health = HealthChecker(targets, interval_s=HEALTH_INTERVAL_S, timeout_s=0.5).start()
         self.run.start()
         if wait:
-            self.run.wait()
+            self.wait()
         return self
 
     def wait(self) -> GameDay:
+        """Until the traffic ends; the health checks stop with it."""
         self.run.wait()
+        if self.health is not None:
+            self.health.stop()
         return self
+
+    def health_probes(self) -> pd.DataFrame:
+        """Every health probe of the run (``HealthChecker.to_frame()``), for ``plots.plot_uptime``."""
+        if self.health is None:
+            raise RuntimeError("the game day has not started: call game.play()")
+        return self.health.to_frame(since=self.started)
 
     # -- grading ---------------------------------------------------------------------------
 
@@ -219,7 +235,9 @@ class GameDay:
             if self.lab.tracing is None:
                 verdicts.append(Verdict(False, "this lab has no tracing: start it with Lab(tracing=True)"))
             else:
-                verdicts.append(check_trace(self.lab.tracing.records(), d.trace_id, self.incident, window))
+                # wait_s=0: the traffic is over; a trace still missing spans will stay so
+                spans = self.lab.tracing.records(wait_s=0)
+                verdicts.append(check_trace(spans, d.trace_id, self.incident, window))
         if d.log_line:
             verdicts.append(check_log_line(self.logs.lines(), d.log_line, self.incident, window))
         if not verdicts:
@@ -230,7 +248,7 @@ class GameDay:
     # -- mitigation ------------------------------------------------------------------------
 
     def mitigate(
-        self, fix: Callable[[Lab], Any], *, duration_s: float = 14.0, fix_at_s: float = 5.0
+        self, fix: Callable[[Lab], Any], *, duration_s: float = 12.0, fix_at_s: float = 4.0
     ) -> MitigationReport:
         """Replay the fault under the same traffic, apply ``fix(lab)`` after ``fix_at_s``, measure the SLO.
 
@@ -239,8 +257,8 @@ class GameDay:
         """
         if not callable(fix):
             raise TypeError(f"mitigate() takes a function of the lab, e.g. lambda lab: ..., got {fix!r}")
-        if not 8 <= duration_s <= 40 or not 2 <= fix_at_s <= duration_s - 4:
-            raise ValueError("need 8 <= duration_s <= 40 and 2 <= fix_at_s <= duration_s - 4")
+        if not 6 <= duration_s <= 40 or not 2 <= fix_at_s <= duration_s - 4:
+            raise ValueError("need 6 <= duration_s <= 40 and 2 <= fix_at_s <= duration_s - 4")
         if not self.run.done:
             raise RuntimeError("the game day's traffic is still running: wait for it before a fix")
         lab, incident = self.lab, self.incident
@@ -314,7 +332,7 @@ class GameDay:
             recovered, explanation = _within(slo, baseline, mitigated)
             recovered_after = _recovered_after(frame, fixed_at, slo, baseline) if recovered else None
         collateral = []
-        if mitigated["refused_pct"] > baseline["refused_pct"] + 1:
+        if slo != "served" and mitigated["refused_pct"] > baseline["refused_pct"] + 1:
             collateral.append(
                 f"{mitigated['refused_pct']:.1f} % of the customers' requests refused (403/429/503), "
                 f"against {baseline['refused_pct']:.1f} % before the fault"
@@ -399,6 +417,8 @@ class GameDay:
 
     def stop(self) -> None:
         self.run.stop()
+        if self.health is not None:
+            self.health.stop()
 
     def __repr__(self) -> str:
         return f"<GameDay {self.incident.title!r} (seed {self.incident.seed}): {self.run!r}>"
@@ -443,6 +463,14 @@ def _within(slo: str, baseline: dict[str, float], after: dict[str, float]) -> tu
             ok,
             f"the customers' p95 is {after['p95_ms']:.0f} ms after the fix; "
             f"the SLO here is {bound:.0f} ms (the baseline's ×1.5, or +50 ms)",
+        )
+    if slo == "served":
+        bound = baseline["error_pct"] + baseline["refused_pct"] + 1.0
+        failed = after["error_pct"] + after["refused_pct"]
+        return (
+            failed <= bound,
+            f"{failed:.1f} % of the customers' requests failed or were turned away after the fix; "
+            f"the SLO here is {bound:.1f} % (the baseline's + 1 point)",
         )
     bound = baseline["error_pct"] + 1.0
     ok = after["error_pct"] <= bound

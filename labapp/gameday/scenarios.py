@@ -108,7 +108,7 @@ class ScenarioSpec(_Model):
     decoy: Decoy
     answer: Answer
     signals: list[Signal] = Field(min_length=1)
-    slo: Literal["latency", "errors", "series"]
+    slo: Literal["latency", "errors", "served", "series"]
     fixes: list[Fix] = Field(min_length=1)
     traffic: Traffic = Field(default_factory=Traffic)
 

@@ -90,7 +90,8 @@ def triage(game: GameDay) -> tuple[Diagnosis | None, list[Finding]]:
     def draft(service: str, mechanism: str, query: str, **who: list[str]) -> Diagnosis:
         moved = first_change(game.watcher, query, baseline, baseline.end, window.end)
         begun = baseline.end + moved if moved is not None else window.start
-        spans = game.lab.tracing.records() if game.lab.tracing is not None else []
+        # wait_s=0: the traffic is over; a trace still missing spans will stay so
+        spans = game.lab.tracing.records(wait_s=0) if game.lab.tracing is not None else []
         trace = _trace_for(spans, service, mechanism, begun + 2, window.end, **who)
         return Diagnosis(
             service, mechanism, round(begun - started, 1), who.get("routes", []), who.get("clients", []), query, trace

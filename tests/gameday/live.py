@@ -18,7 +18,7 @@ def play(lab: Lab, name: str, seed: int = 11) -> GameDay:
 def right_diagnosis(game: GameDay) -> Diagnosis:
     """The truth, with evidence found in the game day's own records."""
     incident, window = game.incident, game.run.fault_window
-    spans = game.lab.tracing.records() if game.lab.tracing else []
+    spans = game.lab.tracing.records(wait_s=0) if game.lab.tracing else []
     trace_id = next((s.trace_id for s in spans if check_trace(spans, s.trace_id, incident, window).ok), "")
     lines = game.logs.lines()
     log_line = "" if trace_id else next((x for x in lines if check_log_line([x], x, incident, window).ok), "")
@@ -38,5 +38,5 @@ def right_diagnosis(game: GameDay) -> Diagnosis:
 def known_fix(game: GameDay, *, apply: bool = True) -> MitigationReport:
     fix = KNOWN_FIXES[game.incident.fixes[0].apply]
     return game.mitigate(
-        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=8, fix_at_s=3
+        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=7, fix_at_s=2.5
     )

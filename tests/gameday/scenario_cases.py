@@ -20,6 +20,11 @@ def check_scenario(lab: Lab, name: str, *, also_without_fix: bool = False) -> No
         assert part.ok, part.explanation
     decoy = game._grade_promql(incident.decoy_signal)
     assert not decoy.ok, f"the decoy's signal shows in the fault window: {decoy.explanation}"
+    probes = game.health_probes()  # the health checks of notebook 03 ran all along
+    assert {"shop /ready", "payments /health"} <= set(probes["target"])
+    if incident.truth.mechanism == "flapping":  # down and up again: both answers after the start
+        during = probes[(probes["target"] == "payments /health") & (probes["at"] >= game.run.marks["fault_start"])]
+        assert during["ok"].any() and not during["ok"].all(), during
     detect = game.times()["time_to_detect_s"]
     assert detect is not None and detect >= 0
 
