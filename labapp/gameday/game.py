@@ -135,7 +135,17 @@ class GameDay:
         return self.run.started
 
     def play(self, *, wait: bool = True) -> GameDay:
-        """Start the traffic, the decoy and the hidden fault; with ``wait`` return when the traffic ends."""
+        """Start the traffic, the decoy and the hidden fault; with ``wait`` return when the traffic ends.
+
+        Playing again (a re-run cell) replays the same incident from the start, on fresh records.
+        """
+        if self.run.started is not None:
+            if not self.run.done:
+                raise RuntimeError("the game day is still playing: wait for it (game.wait()) before playing again")
+            self.run = GameDayRun(
+                self.lab, self.incident, duration_s=self.run.duration_s, time_scale=self.run.time_scale
+            )
+            self.diagnosed_at = self.mitigated_at = None
         self.logs.clear()
         if self.lab.tracing is not None:
             self.lab.tracing.clear()

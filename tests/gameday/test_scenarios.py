@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from labapp import Lab
 from labapp.gameday import (
     GAMEDAY_DIR,
     MECHANISMS,
@@ -100,3 +101,18 @@ def test_a_diagnosis_refuses_what_it_cannot_grade() -> None:
         Diagnosis("shop", "bad_deploy", 10, routes="/items")
     with pytest.raises(ValueError, match="seconds after the game day began"):
         Diagnosis("shop", "bad_deploy", -3)
+
+
+def test_playing_again_replays_the_incident_but_not_while_it_plays(lab: Lab) -> None:
+    lab.watch(prefer="embedded")
+    game = lab.game_day("bad_deploy", seed=1, duration_s=13, time_scale=0.25)
+    game.play(wait=False)
+    with pytest.raises(RuntimeError, match="still playing"):
+        game.play()
+    game.stop()
+    first = game.run
+    game.play(wait=False)  # a re-run cell: the same incident from the start
+    assert game.run is not first and game.run.incident == first.incident
+    assert game.run.started is not None and first.started is not None and game.run.started > first.started
+    game.stop()
+    assert lab.release.version == "v1"
