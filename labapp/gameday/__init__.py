@@ -3,8 +3,9 @@ and a fix measured under the same traffic."""
 
 from .evidence import Change, Verdict, compare
 from .fixes import KNOWN_FIXES
-from .game import GameDay, MitigationReport, pick_scenario
+from .game import GameDay, pick_scenario
 from .grade import Diagnosis, Grade, Part
+from .mitigation import MitigationReport
 from .play import GameDayRun, Window
 from .scenarios import (
     GAMEDAY_DIR,

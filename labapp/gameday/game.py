@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,17 +26,15 @@ from ..observe import Watcher
 from .events import make_event
 from .evidence import Verdict, check_log_line, check_trace, compare, first_change
 from .grade import START_TOLERANCE_S, Diagnosis, Grade, Part
+from .mitigation import MitigationReport, fallbacks_served, judge
 from .play import GameDayRun, crowd_mix
 from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, client_address, load_scenario, scenario_names
 
 if TYPE_CHECKING:
     from ..lab import Lab
 
-__all__ = ["GameDay", "MitigationReport", "pick_scenario"]
+__all__ = ["GameDay", "pick_scenario"]
 
-# Answers that turn a customer away: blocked, rate-limited, or shed (a 503 anywhere but
-# checkout; there a 503 is the breaker failing a purchase, an error).
-REFUSED = (403, 429)
 HEALTH_INTERVAL_S = 0.5
 
 GOLDEN_SIGNALS = {
@@ -58,47 +56,6 @@ def pick_scenario(name: str, seed: int | None) -> ScenarioSpec:
 
         return load_scenario(puzzle_rng("gameday").choice(names))
     return load_scenario(random.Random(seed).choice(names))
-
-
-@dataclass(frozen=True)
-class MitigationReport:
-    """What a fix did, under the same traffic and the same fault.
-
-    Latency is the customers' p95 (ms), errors their share of 5xx or no answer (%),
-    refused their share of 403/429/503 (%); each before the fault, with the fault
-    and no fix, and after the fix.
-    """
-
-    slo: str
-    baseline: dict[str, float]
-    unmitigated: dict[str, float]
-    mitigated: dict[str, float]
-    recovered: bool
-    recovered_after_s: float | None
-    collateral: list[str]
-    explanation: str
-    frame: pd.DataFrame
-
-    def __str__(self) -> str:
-        def row(name: str, m: dict[str, float]) -> str:
-            return (
-                f"  {name:<22} p95 {m['p95_ms']:7.1f} ms   errors {m['error_pct']:5.1f} %"
-                f"   refused {m['refused_pct']:5.1f} %" + (f"   series {m['series']:.0f}" if "series" in m else "")
-            )
-
-        lines = [
-            f"Mitigation: {'SLO recovered' if self.recovered else 'SLO NOT recovered'} ({self.slo})",
-            row("before the fault", self.baseline),
-            row("fault, no fix", self.unmitigated),
-            row("fault, with your fix", self.mitigated),
-            f"  {self.explanation}",
-        ]
-        if self.recovered_after_s is not None:
-            lines.append(f"  back within the SLO {self.recovered_after_s:.1f} s after the fix")
-        lines += [f"  collateral: {c}" for c in self.collateral] or ["  collateral: none measured"]
-        return "\n".join(lines)
-
-    __repr__ = __str__
 
 
 class GameDay:
@@ -284,7 +241,7 @@ class GameDay:
         try:
             # A schedule to keep, not a condition: the fault runs unmitigated for fix_at_s first.
             time.sleep(max(0.0, t0 + fix_at_s - time.time()))
-            fallbacks_at_fix = _fallbacks(lab)
+            fallbacks_at_fix = fallbacks_served(lab)
             fixed_at = time.time()
             fix(lab)
             result = crowd.wait(duration_s + 30)
@@ -293,11 +250,12 @@ class GameDay:
             event.stop(lab)
             crowd.stop()
             self._restore(before)
-        degraded = _fallbacks(lab) - fallbacks_at_fix if lab.metrics is not None else 0.0
+        degraded = fallbacks_served(lab) - fallbacks_at_fix if lab.metrics is not None else 0.0
         self.mitigated_at = fixed_at
         frame = result.to_frame()
         frame["phase"] = ["fault, no fix" if s < fixed_at else "fault, with fix" for s in frame["scheduled"]]
-        return self._judge(frame, fixed_at, series_after, degraded)
+        series = (self._baseline_series(), self._fault_series(), series_after) if series_after is not None else None
+        return judge(incident.slo, frame, fixed_at, self._baseline_frame(), degraded=degraded, series=series)
 
     def _series_now(self) -> float:
         self.watcher.wait_for_scrapes(2)
@@ -318,50 +276,6 @@ class GameDay:
         frame = self.run.result.to_frame()
         window = self.run.baseline_window
         return frame[frame["scheduled"].between(window.start, window.end)]
-
-    def _judge(
-        self, frame: pd.DataFrame, fixed_at: float, series_after: float | None, degraded: float
-    ) -> MitigationReport:
-        slo = self.incident.slo
-        baseline = _stats(self._baseline_frame())
-        unmitigated = _stats(frame[frame["scheduled"].between(fixed_at - 3.5, fixed_at)])
-        # Judged once the fix has settled: a third of the way through what is left (a queue drains first).
-        settled = frame[frame["scheduled"] >= fixed_at + max(1.0, (frame["scheduled"].max() - fixed_at) / 3)]
-        mitigated = _stats(settled)
-        if slo == "series":
-            before = self._baseline_series()
-            baseline["series"], mitigated["series"] = before, series_after or float("nan")
-            unmitigated["series"] = self._fault_series()
-            recovered = mitigated["series"] <= before * 1.2
-            explanation = (
-                f"the shop's samples per scrape: {before:.0f} before the fault, {mitigated['series']:.0f} after "
-                f"the fix; the SLO here is {before * 1.2:.0f} (the baseline's + 20 %)"
-            )
-            recovered_after = None
-        else:
-            recovered, explanation = _within(slo, baseline, mitigated)
-            recovered_after = _recovered_after(frame, fixed_at, slo, baseline) if recovered else None
-        collateral = []
-        if slo != "served" and mitigated["refused_pct"] > baseline["refused_pct"] + 1:
-            collateral.append(
-                f"{mitigated['refused_pct']:.1f} % of the customers' requests refused (403/429/503), "
-                f"against {baseline['refused_pct']:.1f} % before the fault"
-            )
-        if degraded > 0:
-            collateral.append(f"{degraded:.0f} pages served without recommendations (degraded)")
-        if slo != "latency" and not _within("latency", baseline, mitigated)[0]:
-            collateral.append(
-                f"the customers' p95 is {mitigated['p95_ms']:.0f} ms after the fix, "
-                f"{baseline['p95_ms']:.0f} ms before the fault"
-            )
-        if mitigated["error_pct"] > baseline["error_pct"] + 1 and slo != "errors":
-            collateral.append(
-                f"errors at {mitigated['error_pct']:.1f} % after the fix, "
-                f"{baseline['error_pct']:.1f} % before the fault"
-            )
-        return MitigationReport(
-            slo, baseline, unmitigated, mitigated, recovered, recovered_after, collateral, explanation, frame
-        )
 
     def _baseline_series(self) -> float:
         window = self.run.baseline_window
@@ -449,63 +363,3 @@ def _grade_set(name: str, given: Any, truth: tuple[str, ...], what: str) -> Part
     if given_set > truth_set:
         return Part(name, False, f"too many: only {len(truth_set)} of those is at fault")
     return Part(name, False, f"{', '.join(sorted(given_set))}: not the one(s) at fault")
-
-
-def _stats(frame: pd.DataFrame) -> dict[str, float]:
-    if frame.empty:
-        return {"requests": 0, "p95_ms": float("nan"), "error_pct": float("nan"), "refused_pct": float("nan")}
-    status = frame["status"]
-    refused = status.isin(REFUSED) | ((status == 503) & (frame["path"] != "/checkout"))
-    return {
-        "requests": float(len(frame)),
-        "p95_ms": float(frame["latency_s"].quantile(0.95)) * 1000,
-        "error_pct": 100 * float((((status >= 500) & ~refused) | (status == 0)).mean()),
-        "refused_pct": 100 * float(refused.mean()),
-    }
-
-
-def _within(slo: str, baseline: dict[str, float], after: dict[str, float]) -> tuple[bool, str]:
-    """Fair on a slow machine: judged against the baseline measured in the same run."""
-    if slo == "latency":
-        bound = max(baseline["p95_ms"] * 1.5, baseline["p95_ms"] + 50)
-        ok = after["p95_ms"] <= bound
-        return (
-            ok,
-            f"the customers' p95 is {after['p95_ms']:.0f} ms after the fix; "
-            f"the SLO here is {bound:.0f} ms (the baseline's ×1.5, or +50 ms)",
-        )
-    if slo == "served":
-        bound = baseline["error_pct"] + baseline["refused_pct"] + 1.0
-        failed = after["error_pct"] + after["refused_pct"]
-        return (
-            failed <= bound,
-            f"{failed:.1f} % of the customers' requests failed or were turned away after the fix; "
-            f"the SLO here is {bound:.1f} % (the baseline's + 1 point)",
-        )
-    bound = baseline["error_pct"] + 1.0
-    ok = after["error_pct"] <= bound
-    return (
-        ok,
-        f"the customers' errors are {after['error_pct']:.1f} % after the fix; "
-        f"the SLO here is {bound:.1f} % (the baseline's + 1 point)",
-    )
-
-
-def _recovered_after(frame: pd.DataFrame, fixed_at: float, slo: str, baseline: dict[str, float]) -> float | None:
-    """Seconds from the fix to the first whole second after which every second meets the SLO."""
-    after = frame[frame["scheduled"] >= fixed_at].copy()
-    if after.empty:
-        return None
-    # Two-second buckets: ~40 requests each, enough for a p95 that is not just the slowest one.
-    after["second"] = ((after["scheduled"] - fixed_at) // 2 * 2).astype(int)
-    ok = after.groupby("second").apply(lambda rows: _within(slo, baseline, _stats(rows))[0], include_groups=False)
-    for second in ok.index:
-        if ok.loc[second:].all():
-            return float(second)
-    return None
-
-
-def _fallbacks(lab: Lab) -> float:
-    if lab.metrics is None:
-        return 0.0
-    return sum(s.value for m in lab.metrics.fallbacks.collect() for s in m.samples if s.name.endswith("_total"))
