@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Event", "RetryStorm", "make_event"]
 
 MAX_CLIENT_RATE = 80.0  # requests/s one scripted client may send: load stays bounded
+RETRY_GAP_S = 0.05  # a retry storm's "immediate" retry: the gap a mobile network's round trip leaves
 
 
 class Event:
@@ -147,6 +148,9 @@ class RetryStorm(Event):
                         if 0 < status < 500:  # done, or refused (a 403 block): nothing to retry
                             answered = True
                             break
+                        # "At once", as a phone app does it: the next try as soon as the last one's
+                        # network round trip would allow (~50 ms), not a busy loop on one core.
+                        self._stop.wait(RETRY_GAP_S)
                     # Out of retries, the impatient user presses "pay" again at once.
                     if answered:
                         self._stop.wait(self.think_s)

@@ -38,5 +38,5 @@ def right_diagnosis(game: GameDay) -> Diagnosis:
 def known_fix(game: GameDay, *, apply: bool = True) -> MitigationReport:
     fix = KNOWN_FIXES[game.incident.fixes[0].apply]
     return game.mitigate(
-        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=7, fix_at_s=2.5
+        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=6, fix_at_s=2
     )

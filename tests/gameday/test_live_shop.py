@@ -9,7 +9,7 @@ from .scenario_cases import check_scenario
 
 
 def test_bad_deploy(game_lab: Lab) -> None:
-    check_scenario(game_lab, "bad_deploy", also_without_fix=True)
+    check_scenario(game_lab, "bad_deploy")
 
 
 def test_cardinality_explosion(game_lab: Lab) -> None:
