@@ -149,8 +149,14 @@ def _start_lab(parser: argparse.ArgumentParser, args: argparse.Namespace, *, tra
 
 
 def _stop_on_sigterm() -> threading.Event:
+    """SIGTERM sets the returned event; Ctrl-C (SIGINT) raises KeyboardInterrupt, as in a terminal.
+
+    Python leaves SIGINT ignored when its parent ignored it, as a non-interactive shell does
+    for a command started with ``&``; the server must still stop when it is sent.
+    """
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     return stop
 
 

@@ -32,6 +32,8 @@ def serve() -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
+        # Started as a non-interactive shell starts `cmd &`: SIGINT ignored. Ctrl-C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()

@@ -306,6 +306,9 @@ def test_an_interrupt_stops_a_foreground_run_and_its_threads() -> None:
             answered.set()
             return {}
 
+        # Ctrl-C raises KeyboardInterrupt, as in a terminal or a Jupyter kernel, even when this
+        # interpreter inherited SIGINT ignored (a non-interactive shell's background job).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         server = ServerThread(app, name="echo").start()
         threading.Thread(target=lambda: answered.wait(30) and os.kill(os.getpid(), signal.SIGINT)).start()
         try:
