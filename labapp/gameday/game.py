@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["GameDay", "pick_scenario"]
 
 HEALTH_INTERVAL_S = 0.5
+SERVICE_HINT = "its signals may have moved, but as a symptom; ask about causes first"
+MECHANISM_HINT = "look at the shape of the signal over time, and who sends what"
 
 GOLDEN_SIGNALS = {
     "requests": "sum(rate(shop_http_requests_total[5s]))",
@@ -151,20 +153,10 @@ class GameDay:
         return grade
 
     def _grade_service(self, d: Diagnosis) -> Part:
-        truth = self.incident.truth
-        if d.service == truth.service:
-            return Part("service", True, f"{d.service}: right")
-        return Part(
-            "service", False, f"not {d.service}: its signals may have moved, but as a symptom; ask about causes first"
-        )
+        return _grade_equal("service", d.service, self.incident.truth.service, SERVICE_HINT)
 
     def _grade_mechanism(self, d: Diagnosis) -> Part:
-        truth = self.incident.truth
-        if d.mechanism == truth.mechanism:
-            return Part("mechanism", True, f"{d.mechanism}: right")
-        return Part(
-            "mechanism", False, f"not {d.mechanism}: look at the shape of the signal over time, and who sends what"
-        )
+        return _grade_equal("mechanism", d.mechanism, self.incident.truth.mechanism, MECHANISM_HINT)
 
     def _grade_start(self, d: Diagnosis) -> Part:
         actual = self.run.marks["fault_start"] - self.started
@@ -352,6 +344,11 @@ def _describe(params: dict[str, Any]) -> str:
     """The drawn values in words a learner can match: client identities as their addresses."""
     shown = {k: client_address(int(v)) if k == "client" else v for k, v in params.items() if k != "kind"}
     return ", ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _grade_equal(name: str, given: str, truth: str, hint: str) -> Part:
+    """One named part: right, or wrong with a hint that does not give the answer away."""
+    return Part(name, True, f"{given}: right") if given == truth else Part(name, False, f"not {given}: {hint}")
 
 
 def _grade_set(name: str, given: Any, truth: tuple[str, ...], what: str) -> Part:
