@@ -10,6 +10,7 @@ python -m labapp gameday [--scenario NAME|random] [--seed N]
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -18,6 +19,9 @@ from pathlib import Path
 
 from .config import LOOPBACK, LabConfig, is_loopback
 from .lab import Lab
+
+# An instructor's chosen secret for the fault-control routes (labapp serve prints a new one otherwise).
+ADMIN_TOKEN_ENV = "LABAPP_ADMIN_TOKEN"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,10 +146,24 @@ def _start_lab(parser: argparse.ArgumentParser, args: argparse.Namespace, *, tra
         )
     try:
         config = LabConfig(host=args.host, shop_port=args.port, allow_remote=args.allow_remote)
-        return Lab(config, tracing=tracing).start()
+        # The instructor's own secret if set (a script can then use it), else a new one printed below.
+        token = os.environ.get(ADMIN_TOKEN_ENV) or None
+        return Lab(config, tracing=tracing, admin_token=token).start()
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def _fault_control_help(lab: Lab) -> str:
+    """How to reach /admin/faults from this machine: the routes want the lab's secret."""
+    chosen = os.environ.get(ADMIN_TOKEN_ENV)
+    source = f"from ${ADMIN_TOKEN_ENV}" if chosen else f"new; set ${ADMIN_TOKEN_ENV} to choose it"
+    return (
+        f"fault control ({lab.url}/admin/faults, this machine only) needs the lab's secret ({source}):\n"
+        f"  export LAB_TOKEN={lab._admin_token}\n"
+        f'  curl -X PUT {lab.url}/admin/faults/payments -H "Authorization: Bearer $LAB_TOKEN" '
+        "-H 'content-type: application/json' -d '{\"error_rate\": 0.5}'"
+    )
 
 
 def _stop_on_sigterm() -> threading.Event:
@@ -165,10 +183,11 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if lab is None:
         return 2
     stop = _stop_on_sigterm()
-    print(f"shop: {lab.url}  (metrics {lab.url}/metrics, faults {lab.url}/admin/faults)", flush=True)
+    print(f"shop: {lab.url}  (metrics {lab.url}/metrics, API docs {lab.url}/docs)", flush=True)
     for name, url in lab.urls.items():
         if name != "shop":
             print(f"  {name}: {url}", flush=True)
+    print(_fault_control_help(lab), flush=True)
     print("faults: none. Press Ctrl-C to stop.", flush=True)
     try:
         while not stop.wait(0.5):

@@ -7,6 +7,7 @@ show a pattern in under a minute; the production value sits beside each one.
 from __future__ import annotations
 
 import ipaddress
+import warnings
 from dataclasses import dataclass, field
 
 __all__ = ["LabConfig", "LOOPBACK"]
@@ -48,7 +49,16 @@ class LabConfig:
             "lab-memory://<name>" (shared by replicas inside one kernel).
         rate_limit_key: "address" (the connection's) or "forwarded-blindly"
             (the first X-Forwarded-For value: the trap of notebook 08).
-        trusted_proxies: addresses whose X-Forwarded-For the shop believes.
+        trusted_proxies: addresses or networks (CIDR) whose X-Forwarded-For the
+            shop believes: your load balancer's, nothing wider. "*" and networks
+            of more than 65,536 addresses are refused (anyone there could pick
+            their own address); more than 256 draws a warning.
+        allowed_hosts: Host names the shop answers to besides 127.0.0.1,
+            localhost and ::1 when bound to loopback (DNS-rebinding protection);
+            e.g. the name a Jupyter proxy forwards.
+        flaws: planted security flaws (notebook 11), from
+            ``labapp.shop.flaws.FLAWS``; ``VULNERABLE`` is all of them. None by
+            default: the hardened shop.
         tier_limits: limits of GET /v1/items per API key, by tier.
         throttle_rate_per_s, throttle_queue, throttle_max_wait_s: GET
             /items/queued paces requests instead of rejecting them, with at
@@ -74,6 +84,8 @@ class LabConfig:
     rate_limit_storage: str = "memory://"
     rate_limit_key: str = "address"
     trusted_proxies: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    flaws: tuple[str, ...] = ()
     tier_limits: tuple[tuple[str, str], ...] = (("free", "5/second"), ("paid", "50/second"))
     throttle_rate_per_s: float = 10.0
     throttle_queue: int = 20
@@ -121,12 +133,51 @@ class LabConfig:
             raise ValueError(
                 f"ready_requires names unknown services {sorted(unknown)}; choose from catalog, recommender, payments"
             )
+        _check_trusted_proxies(self.trusted_proxies)
+        _check_flaws(self.flaws)
         if not is_loopback(self.host) and not self.allow_remote:
             raise ValueError(
                 f"host {self.host!r} is not a loopback address. The lab's admin and fault routes "
                 "must not be reachable from other machines; pass allow_remote=True only if you "
                 "really mean to expose it (for example on a classroom projector network)."
             )
+
+
+def _check_trusted_proxies(proxies: tuple[str, ...]) -> None:
+    if isinstance(proxies, str):
+        raise ValueError(f"trusted_proxies is a tuple of addresses, e.g. ({proxies!r},), not a string")
+    for entry in proxies:
+        try:
+            network = ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            hint = " ('*' trusts every caller to name its own address)" if entry == "*" else ""
+            raise ValueError(
+                f"trusted_proxies entry {entry!r} is not an address or network{hint}; list your proxies' "
+                "addresses, e.g. ('10.0.0.5',) or ('10.0.0.0/28',)"
+            ) from None
+        if network.num_addresses > 65_536:
+            raise ValueError(
+                f"trusted_proxies entry {entry!r} covers {network.num_addresses:,} addresses: anyone in it "
+                "could set X-Forwarded-For and pick their own address (rate limits, blocks, logs). "
+                "List only your proxies (a /24 at most)."
+            )
+        if network.num_addresses > 256:
+            warnings.warn(
+                f"trusted_proxies entry {entry!r} covers {network.num_addresses:,} addresses; every host in it "
+                "can choose the client address the shop sees. Narrow it to your proxies.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+def _check_flaws(flaws: tuple[str, ...]) -> None:
+    from .shop.flaws import FLAWS
+
+    if isinstance(flaws, str):
+        raise ValueError(f"flaws is a tuple of flaw names, e.g. ({flaws!r},), not a string")
+    unknown = sorted(set(flaws) - set(FLAWS))
+    if unknown:
+        raise ValueError(f"unknown flaws {unknown}; choose from {sorted(FLAWS)} (or VULNERABLE for all)")
 
 
 def _check_limit(value: str) -> None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
@@ -35,6 +36,7 @@ from .ratelimit import shared_storage
 from .runner import ServerThread
 from .services import SERVICE_NAMES, make_catalog_app, make_payments_app, make_recommender_app
 from .shop import ClientTracker, ShopControls, ShopRelease, make_shop_app
+from .shop.access import new_admin_token
 from .telemetry import ShopMetrics
 from .tracing import Tracing
 from .types import Stoppable
@@ -119,6 +121,8 @@ class Lab:
         rate_limit_storage: str | None = None,
         rate_limit_key: str | None = None,
         trusted_proxies: tuple[str, ...] | None = None,
+        allowed_hosts: tuple[str, ...] | None = None,
+        flaws: tuple[str, ...] | None = None,
         tier_limits: tuple[tuple[str, str], ...] | None = None,
         throttle_rate_per_s: float | None = None,
         throttle_queue: int | None = None,
@@ -127,9 +131,14 @@ class Lab:
         payments_breaker_recovery_s: float | None = None,
         payments_retry: str | None = None,
         payments_retry_attempts: int | None = None,
+        admin_token: str | None = None,
     ) -> None:
         """``tracing=True`` traces every request (``lab.tracing`` holds the spans);
         pass a :class:`~labapp.tracing.Tracing` to choose its sampling.
+
+        ``admin_token`` is the secret the shop's /admin routes ask for besides a
+        loopback caller; by default a new random one per lab, which the lab keeps
+        and sends itself (:meth:`admin`), so a notebook never shows it.
 
         Every other keyword is a :class:`~labapp.LabConfig` field (see there what
         each means); the ones given replace those of ``config``.
@@ -144,6 +153,9 @@ class Lab:
         self.config = replace(base, **overrides) if overrides else base
         # Tracing is opt-in: spans cost CPU, and notebooks 00-04 measure without them.
         self.tracing: Tracing | None = Tracing() if tracing is True else (tracing or None)
+        if admin_token is not None and (not isinstance(admin_token, str) or len(admin_token) < 16):
+            raise ValueError("admin_token must be a string of at least 16 characters (or None for a random one)")
+        self._admin_token = admin_token or new_admin_token()
         self.switches = {name: FaultSwitch(name, seed=self.config.seed + i) for i, name in enumerate(SERVICE_NAMES)}
         self.metrics: ShopMetrics | None = None
         # The incident switches (notebook 10): every replica of the shop shares them.
@@ -238,6 +250,7 @@ class Lab:
             controls=self.controls,
             clients=self.clients,
             release=self.release,
+            admin_token=self._admin_token,
         )
         if self.shop is not None:
             self.shop.stop()
@@ -298,6 +311,19 @@ class Lab:
         for key, entry in list(self._owned.items()):
             if getattr(entry.thing, "done", False) and getattr(entry.thing, "last_error", None) is None:
                 del self._owned[key]
+
+    def admin(self, method: str, path: str, json: Any = None) -> httpx.Response:
+        """Call the shop's fault-control API (``/admin/...``) as the lab's owner, with its secret.
+
+        >>> lab.admin("PUT", "/admin/faults/payments", {"error_rate": 0.5}).json()
+        {'service': 'payments', 'summary': '50% errors'}
+        """
+        shop = self._require_running()
+        if not path.startswith("/admin/") and path != "/admin":
+            raise ValueError(f"lab.admin calls the /admin routes only, got {path!r}")
+        headers = {"Authorization": f"Bearer {self._admin_token}"}
+        with httpx.Client(timeout=5.0) as client:
+            return client.request(method, shop.url + path, json=json, headers=headers)
 
     # -- addresses ---------------------------------------------------------
 
@@ -511,6 +537,8 @@ class Lab:
                 controls=self.controls,
                 clients=self.clients,
                 release=self.release,
+                switches=self.switches,
+                admin_token=self._admin_token,
             )
 
         self._discard(_REPLICAS)

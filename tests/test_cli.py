@@ -17,6 +17,8 @@ import pytest
 
 from labapp.__main__ import main
 
+INSTRUCTOR_TOKEN = "instructor-chosen-secret-0123456789"
+
 
 def _reader(stream: object, lines: queue.Queue[str]) -> None:
     for line in stream:  # type: ignore[attr-defined]
@@ -25,7 +27,7 @@ def _reader(stream: object, lines: queue.Queue[str]) -> None:
 
 @pytest.fixture
 def serve() -> Iterator[tuple[subprocess.Popen[str], queue.Queue[str]]]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "LABAPP_ADMIN_TOKEN": INSTRUCTOR_TOKEN}
     process = subprocess.Popen(
         [sys.executable, "-m", "labapp", "serve", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -63,8 +65,15 @@ def _line_matching(lines: queue.Queue[str], pattern: str, timeout_s: float) -> r
 def test_serve_prints_the_shop_url_and_stops_cleanly_on_sigint(serve) -> None:  # type: ignore[no-untyped-def]
     process, lines = serve
     url = _line_matching(lines, r"^shop: (http://127\.0\.0\.1:\d+) ", 30).group(1)
+    token = _line_matching(lines, r"export LAB_TOKEN=(\S+)$", 5).group(1)
     _line_matching(lines, r"Press Ctrl-C to stop", 5)
     assert httpx.get(url + "/health", timeout=5).status_code == 200
+    # The secret printed is the one the instructor set, and the fault routes want it.
+    assert token == INSTRUCTOR_TOKEN
+    fault = {"error_rate": 0.5}
+    assert httpx.put(url + "/admin/faults/payments", json=fault, timeout=5).status_code == 401
+    owner = {"Authorization": f"Bearer {token}"}
+    assert httpx.put(url + "/admin/faults/payments", json=fault, headers=owner, timeout=5).status_code == 200
 
     process.send_signal(signal.SIGINT)
     assert process.wait(15) == 0

@@ -42,7 +42,7 @@ def test_every_config_field_is_a_keyword_of_lab() -> None:
         assert params[field.name].kind is inspect.Parameter.KEYWORD_ONLY, field.name
         assert params[field.name].default is None, field.name
         assert params[field.name].annotation == f"{field.type} | None", field.name
-    assert set(params) == {"config", "tracing"} | {f.name for f in dataclasses.fields(LabConfig)}
+    assert set(params) == {"config", "tracing", "admin_token"} | {f.name for f in dataclasses.fields(LabConfig)}
 
 
 def test_capture_logs_takes_the_options_of_log_capture() -> None:

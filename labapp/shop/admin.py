@@ -1,27 +1,21 @@
 """Fault-injection routes on the shop, for curl, wrk scripts and instructors.
 
-Only loopback callers may use them: a route that can take a service down must
-never be reachable from the network. The check reads the socket's peer address;
-the shop is served with proxy headers off, so X-Forwarded-For cannot fake it.
+Only callers on this machine holding the lab's secret may use them (see
+access.py): a route that can take a service down must never be reachable from
+the network, nor by another learner on a shared host. They are left out of
+the public OpenAPI schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from ..config import is_loopback
 from ..faults import Fault, FaultSwitch
 
 __all__ = ["FaultBody", "make_admin_router"]
-
-
-def require_loopback(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    if not is_loopback(host):
-        raise HTTPException(403, "admin routes answer only to callers on this machine (loopback)")
 
 
 class FaultBody(BaseModel):
@@ -32,8 +26,14 @@ class FaultBody(BaseModel):
     outage: bool = False
 
 
-def make_admin_router(switches: Mapping[str, FaultSwitch]) -> APIRouter:
-    router = APIRouter(prefix="/admin", dependencies=[Depends(require_loopback)])
+def make_admin_router(switches: Mapping[str, FaultSwitch], guard: Callable[[Request], None] | None) -> APIRouter:
+    """The routes, each behind ``guard`` (:func:`~labapp.shop.access.admin_guard`).
+
+    ``guard=None`` leaves them open: the planted flaw ``admin-open`` of notebook 11.
+    """
+    router = APIRouter(
+        prefix="/admin", dependencies=[Depends(guard)] if guard else [], include_in_schema=False, tags=["admin"]
+    )
 
     def switch_for(service: str) -> FaultSwitch:
         if service not in switches:

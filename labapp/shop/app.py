@@ -10,11 +10,13 @@ from opentelemetry import trace
 from prometheus_client.exposition import choose_encoder
 from slowapi import _rate_limit_exceeded_handler
 from slowapi.errors import RateLimitExceeded
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from ..config import LabConfig
+from ..config import LabConfig, is_loopback
 from ..faults import FaultSwitch
 from ..logs import AccessLogMiddleware
 from ..ratelimit import Throttle, make_limiter
@@ -22,14 +24,19 @@ from ..resilience import BreakerStateCollector
 from ..telemetry import MetricsMiddleware, ShopMetrics
 from ..tracing import Tracing
 from . import health, routes
+from .access import LOOPBACK_HOSTS, LocalOnlyPaths, RecordSocketPeer, admin_guard
+from .accounts import make_accounts_router
 from .admin import make_admin_router
 from .clients import ClientTracker, TopClientsCollector
 from .controls import ControlsMiddleware, ShopControls
+from .docs import DOCS_PATHS, add_offline_docs
 from .downstream import Downstream
 from .fallbacks import StaleCache
+from .headers import SecurityHeadersMiddleware, ServerBannerMiddleware
 from .items import make_items_router
 from .payments import make_charge
 from .release import ReleaseMiddleware, ShopRelease
+from .store import ShopStore
 
 __all__ = ["make_shop_app"]
 
@@ -44,6 +51,7 @@ def make_shop_app(
     controls: ShopControls | None = None,
     clients: ClientTracker | None = None,
     release: ShopRelease | None = None,
+    admin_token: str | None = None,
 ) -> FastAPI:
     """Build the shop for dependencies at ``urls`` ({"catalog": "http://...", ...}).
 
@@ -53,12 +61,18 @@ def make_shop_app(
     exemplars to the latency histogram. ``controls`` are the incident switches
     (deny list, degraded mode, shedding), ``clients`` (requests per client address)
     and ``release`` the running version and its bugs (notebook 12); replicas given
-    the same objects share them.
+    the same objects share them. ``admin_token`` is the lab's secret the /admin
+    routes ask for (needed with ``switches``, see access.py).
+
+    ``config.flaws`` plants the flaws of notebook 11 (flaws.py); none by default.
     """
     missing = {"catalog", "recommender", "payments"} - set(urls)
     if missing:
         raise ValueError(f"make_shop_app needs a URL for every dependency; missing {sorted(missing)}")
     config = config or LabConfig()
+    flaws = frozenset(config.flaws)
+    if switches and admin_token is None and "admin-open" not in flaws:
+        raise ValueError("make_shop_app with switches needs admin_token=...: the secret its /admin routes ask for")
     metrics = metrics or ShopMetrics()
     downstream = Downstream(
         urls,
@@ -71,12 +85,21 @@ def make_shop_app(
         instrument=(lambda client, peer: tracing.instrument_client(client, "shop", peer)) if tracing else None,
     )
 
+    store = ShopStore()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await downstream.aclose()
+        store.close()
 
-    app = FastAPI(title="Busy Service Lab shop", lifespan=lifespan)
+    # debug=True is the planted flaw error-traces: Starlette then answers a 500 with the traceback.
+    app = FastAPI(
+        title="Busy Service Lab shop", lifespan=lifespan, debug="error-traces" in flaws, docs_url=None, redoc_url=None
+    )
+    add_offline_docs(app)
+    app.state.flaws = flaws
+    app.state.store = store
     app.state.downstream = downstream
     app.state.metrics = metrics
     app.state.controls = controls = controls if controls is not None else ShopControls()
@@ -100,9 +123,11 @@ def make_shop_app(
     app.state.limiter = make_limiter(config)
     app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]  # seed's
     app.state.throttle = Throttle(config.throttle_rate_per_s, config.throttle_queue, config.throttle_max_wait_s)
-    app.include_router(make_items_router(config, app.state.limiter, app.state.throttle))
+    app.include_router(make_items_router(config, app.state.limiter, app.state.throttle, flaws))
+    app.include_router(make_accounts_router(app.state.limiter, flaws))
     if switches:
-        app.include_router(make_admin_router(switches))
+        guard = None if "admin-open" in flaws else admin_guard(str(admin_token))
+        app.include_router(make_admin_router(switches, guard))
 
     @app.get("/metrics", include_in_schema=False)
     def metrics_page(request: Request) -> Response:
@@ -122,6 +147,20 @@ def make_shop_app(
         # Believe X-Forwarded-For only from these peers, taking the nearest
         # address they did not add themselves; everyone else is who they connect as.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
+    if "internals-exposed" not in flaws:
+        app.add_middleware(LocalOnlyPaths, paths=(*DOCS_PATHS, "/metrics"))
+    if is_loopback(config.host):
+        # DNS rebinding: a page on another site, through a name that resolves to 127.0.0.1.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK_HOSTS, *config.allowed_hosts])
+    if "security-headers-missing" in flaws:
+        app.add_middleware(ServerBannerMiddleware)
+    else:
+        app.add_middleware(SecurityHeadersMiddleware)
+    if "cors-any-origin" in flaws:
+        # Any web page may read the shop's answers with the visitor's browser.
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"])
+    # Outside the proxy layer: access decisions read the socket's own peer (access.py).
+    app.add_middleware(RecordSocketPeer)
     if tracing is not None:
         # Last, so its span wraps every other layer: the metrics and access-log
         # middlewares then run inside the request's span and can read its ids.

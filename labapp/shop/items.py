@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -35,6 +36,13 @@ class Page:
     limit: int = Query(20, ge=1, le=100)
 
 
+@dataclass(frozen=True)
+class UnboundedPage(Page):
+    """The planted flaw ``items-unbounded`` (API4:2023): any page size, so one request can ask for everything."""
+
+    limit: int = Query(20, ge=1)
+
+
 PageQuery = Annotated[Page, Depends()]
 
 
@@ -48,16 +56,24 @@ def require_api_key(request: Request) -> str:
     return key
 
 
-def make_items_router(config: LabConfig, limiter: Limiter, throttle: Throttle) -> APIRouter:
+def make_items_router(
+    config: LabConfig, limiter: Limiter, throttle: Throttle, flaws: Collection[str] = ()
+) -> APIRouter:
     """Routes whose limits belong to this app's ``limiter``: a new shop starts with fresh counters."""
     router = APIRouter()
     tier_limits = dict(config.tier_limits)
+    page_of = UnboundedPage if "items-unbounded" in flaws else Page
 
     # slowapi needs the parameters named `request` and `response`: it reads the
     # first to find the client and writes X-RateLimit headers into the second.
     @router.get("/items")
     @limiter.limit(config.items_limit)
-    async def list_items(request: Request, response: Response, page: PageQuery) -> dict[str, object]:
+    # A default, not Annotated[...]: annotations are strings here, and FastAPI cannot see the local page_of.
+    async def list_items(
+        request: Request,
+        response: Response,
+        page: Page = Depends(page_of),  # noqa: B008
+    ) -> dict[str, object]:
         """A page of the catalog, limited per client address."""
         return await _catalog_page(request, page)
 

@@ -7,13 +7,18 @@ import math
 from typing import Any
 
 from circuitbreaker import CircuitBreakerError
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from opentelemetry.trace import Span, StatusCode, Tracer
 from pydantic import BaseModel, Field
 
+from .accounts import customer_of
 from .downstream import Downstream, DownstreamError
+from .store import SEARCH_LIMIT
 
-__all__ = ["CheckoutRequest", "router"]
+__all__ = ["PUBLIC_PRODUCT_FIELDS", "CheckoutRequest", "router"]
+
+# What a customer may see of the catalog's record; the rest (cost, supplier) stays inside.
+PUBLIC_PRODUCT_FIELDS = ("id", "name", "price_cents")
 
 log = logging.getLogger("labapp.shop")
 router = APIRouter()
@@ -49,7 +54,10 @@ async def _catalog_product(request: Request, product_id: int) -> dict[str, Any]:
             ) from exc
     if response.status_code == 404:
         raise HTTPException(404, f"no product {product_id}")
-    return dict(response.json())
+    record = dict(response.json())
+    if "product-internal-fields" in request.app.state.flaws:
+        return record  # the planted flaw: whatever the catalog knows, the customer sees
+    return {field: record[field] for field in PUBLIC_PRODUCT_FIELDS}
 
 
 @router.get("/products/{product_id}")
@@ -92,6 +100,15 @@ def _fallback_recommendations(request: Request, product_id: int) -> dict[str, ob
     return {"recommendations": items, "degraded": True, "recommendations_source": "cache", "age_s": round(age_s, 1)}
 
 
+@router.get("/search")
+async def search(request: Request, q: str = Query(min_length=1, max_length=100)) -> dict[str, object]:
+    """Products whose name contains ``q``, from the shop's SQLite index."""
+    store = request.app.state.store
+    unsafe = "search-sqli" in request.app.state.flaws
+    found = store.search_unsafe(q) if unsafe else store.search(q)
+    return {"q": q, "items": found, "limit": SEARCH_LIMIT}
+
+
 class CheckoutRequest(BaseModel):
     product_id: int = Field(ge=1, le=1_000_000_000)
     quantity: int = Field(1, ge=1, le=10)
@@ -100,7 +117,10 @@ class CheckoutRequest(BaseModel):
 
 @router.post("/checkout")
 async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object]:
-    """Price the order from the catalog, then charge it through payments."""
+    """Price the order from the catalog, then charge it through payments.
+
+    With an API key the order is the customer's (GET /orders/{id}); without, it is anonymous."""
+    customer = customer_of(request, required=False)
     item = await _catalog_product(request, order.product_id)
     amount = item["price_cents"] * order.quantity
     with _step(request, "charge card") as span:
@@ -123,4 +143,11 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
             raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
     if charge.status_code == 402:
         raise HTTPException(402, "card declined")
-    return {"product_id": order.product_id, "quantity": order.quantity, "amount_cents": amount, **charge.json()}
+    order_id = request.app.state.store.add_order(customer, order.product_id, order.quantity, amount, order.card)
+    return {
+        "order_id": order_id,
+        "product_id": order.product_id,
+        "quantity": order.quantity,
+        "amount_cents": amount,
+        **charge.json(),
+    }
