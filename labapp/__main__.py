@@ -61,7 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     gameday.add_argument("--port", type=int, default=8000, help="the shop's port (default 8000; 0 = any free port)")
     gameday.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host")
     gameday.add_argument("--reveal", action="store_true", help="print the answer as soon as the traffic ends")
+    scan = sub.add_parser(
+        "scan",
+        help="security-scan a shop (probes and schemathesis) and labapp's code (bandit), as CI does (notebook 11)",
+        description="Exit 1 on a finding at or above --fail-on, or a bandit result neither planted nor accepted.",
+    )
+    scan.add_argument("--flaws", default="none", help="none (default: the hardened shop), all, or names with commas")
+    scan.add_argument("--fail-on", default="high", choices=["high", "medium", "low", "never"])
+    scan.add_argument("--fuzz-examples", type=int, default=25, help="schemathesis inputs per operation and mode")
+    scan.add_argument("--no-static", action="store_true", help="skip bandit")
     args = parser.parse_args(argv)
+    if args.command == "scan":
+        return _scan(parser, args)
     if args.command == "gameday":
         return _gameday(parser, args)
     if args.command == "test-rules":
@@ -69,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "test-runbooks":
         return _test_runbooks(parser, args.files)
     return _serve(parser, args)
+
+
+def _scan(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .security.report import parse_flaws, run_scan
+
+    try:
+        flaws = parse_flaws(args.flaws)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.fuzz_examples < 0:
+        parser.error("--fuzz-examples is a count of inputs (0 = no fuzzing)")
+    return run_scan(flaws, fail_on=args.fail_on, static=not args.no_static, fuzz_examples=args.fuzz_examples)
 
 
 def _test_rules(files: list[Path]) -> int:

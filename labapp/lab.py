@@ -42,9 +42,12 @@ from .tracing import Tracing
 from .types import Stoppable
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
     from .alerts.stack import AlertingStack
     from .gameday import GameDay
     from .respond import GuardRails, LiveResponder
+    from .security import FindingsCollector, ScanReport
     from .shop.replicas import ShopReplicas
 
 # FaultWindow lives in labapp.faults; it stays importable from here for older code.
@@ -170,6 +173,7 @@ class Lab:
         # servers, Redis), oldest first; each stops with the lab.
         self._owned: dict[str, _Owned] = {}
         self._ids = itertools.count(1)
+        self._findings: tuple[CollectorRegistry, FindingsCollector] | None = None  # security_findings (notebook 11)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -324,6 +328,24 @@ class Lab:
         headers = {"Authorization": f"Bearer {self._admin_token}"}
         with httpx.Client(timeout=5.0) as client:
             return client.request(method, shop.url + path, json=json, headers=headers)
+
+    def scan(self, *, fuzz_examples: int = 10) -> ScanReport:
+        """Scan the running shop for security flaws (notebook 11): the lab's probes, then schemathesis.
+
+        The report is scored against the flaws this shop was built with
+        (``config.flaws``), and published on its /metrics as ``security_findings{severity}``.
+        """
+        from .security import FindingsCollector, scan
+
+        shop = self._require_running()
+        report = scan(shop.url, shop.app, planted=self.config.flaws, fuzz_examples=fuzz_examples)
+        assert self.metrics is not None  # set with the shop
+        registry = self.metrics.registry
+        if self._findings is None or self._findings[0] is not registry:  # a reconfigured shop has a new registry
+            self._findings = (registry, FindingsCollector())
+            registry.register(self._findings[1])
+        self._findings[1].report = report
+        return report
 
     # -- addresses ---------------------------------------------------------
 

@@ -73,42 +73,38 @@ def make_seed_app(registry: CollectorRegistry) -> FastAPI:
     # metrics.py — define what you want to measure
     # A counter only ever goes up — perfect for "how many requests"
     REQUEST_COUNT = Counter(
-        'http_requests_total',
-        'Total HTTP requests',
-        ['method', 'path', 'status'],
+        "http_requests_total",
+        "Total HTTP requests",
+        ["method", "path", "status"],
         registry=registry,
     )
     # A histogram records a distribution — perfect for "how long did it take"
     REQUEST_DURATION = Histogram(
-        'http_request_duration_seconds',
-        'Request duration in seconds',
-        ['method', 'path'],
+        "http_request_duration_seconds",
+        "Request duration in seconds",
+        ["method", "path"],
         registry=registry,
     )
 
     # main.py — measure every request and expose the numbers
     app = FastAPI()
 
-    @app.middleware('http')
+    @app.middleware("http")
     async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
         response = await call_next(request)
-        REQUEST_DURATION.labels(request.method, request.url.path).observe(
-            time.perf_counter() - start
-        )
-        REQUEST_COUNT.labels(
-            request.method, request.url.path, response.status_code
-        ).inc()
+        REQUEST_DURATION.labels(request.method, request.url.path).observe(time.perf_counter() - start)
+        REQUEST_COUNT.labels(request.method, request.url.path, response.status_code).inc()
         return response
 
     # Prometheus scrapes (visits) this endpoint on a schedule
-    @app.get('/metrics')
+    @app.get("/metrics")
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get('/products/{product_id}')  # not in the seed: a page to measure
+    @app.get("/products/{product_id}")  # not in the seed: a page to measure
     async def read_product(product_id: int) -> dict[str, int]:
-        return {'product_id': product_id}
+        return {"product_id": product_id}
 
     return app
 
@@ -221,7 +217,7 @@ def send_notification(message):  # type: ignore[no-untyped-def]
     Nothing else changed: it assigns the tuple ``("Log Alert",)`` to a local
     (the trailing comma) and returns ``None``. plyer is never called.
     """
-    title="Log Alert",  # noqa: E225, F841  # the seed's line, as written
+    title = ("Log Alert",)  # noqa: E225, F841  # the seed's line, as written
 
 
 def notify_log_alert(message: str, title: str = "Log Alert", notify: Callable[[str], object] = print) -> None:
@@ -232,8 +228,6 @@ def notify_log_alert(message: str, title: str = "Log Alert", notify: Callable[[s
     prints; in production ``notify`` posts to a pager or chat webhook.
     """
     notify(f"{title}: {message}")
-
-
 
 
 # The second seed's throttling, exactly as the article prints it. It cannot run:
@@ -415,9 +409,9 @@ def make_seed_traced_app(out: TextIO = sys.stdout) -> FastAPI:
 
     app = FastAPI()  # not in the seed: an app to trace
 
-    @app.get('/products/{product_id}')
+    @app.get("/products/{product_id}")
     async def read_product(product_id: int) -> dict[str, int]:
-        return {'product_id': product_id}
+        return {"product_id": product_id}
 
     setup_tracing(app)
     return app
@@ -458,9 +452,9 @@ def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
         try:
             recommendations = await recommender.fetch(product_id)  # nice-to-have
         except Exception as err:
-            logger.warning('recommendations unavailable: %s', err)
+            logger.warning("recommendations unavailable: %s", err)
             recommendations = []  # fall back instead of failing the whole page
-        return {'product': product, 'recommendations': recommendations}
+        return {"product": product, "recommendations": recommendations}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -468,7 +462,7 @@ def make_seed_degrading_app(catalog_url: str, recommender_url: str) -> FastAPI:
         await client.aclose()  # not in the seed: the lab starts and stops this app many times
 
     app = FastAPI(lifespan=lifespan)
-    app.get('/products/{product_id}')(get_product_page)  # not in the seed: the route
+    app.get("/products/{product_id}")(get_product_page)  # not in the seed: the route
     return app
 
 
@@ -490,7 +484,7 @@ def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> Fa
             self.http = httpx.Client(base_url=payments_url, timeout=None)
 
         def charge(self, order: dict[str, object]) -> dict[str, object]:
-            response = self.http.post('/charges', json=order)
+            response = self.http.post("/charges", json=order)
             response.raise_for_status()  # "raises on failure"
             return dict(response.json())
 
@@ -507,11 +501,11 @@ def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> Fa
             return call_payment_api(order)
         except Exception:
             # Plan B while the circuit is open
-            return {'status': 'queued', 'note': 'payment delayed'}
+            return {"status": "queued", "note": "payment delayed"}
 
     app = FastAPI()
 
-    @app.post('/checkout')  # not in the seed: the route that calls charge()
+    @app.post("/checkout")  # not in the seed: the route that calls charge()
     def checkout(order: dict[str, object]) -> dict[str, object]:
         return charge(order)  # type: ignore[no-any-return]
 
@@ -521,7 +515,7 @@ def make_seed_breaker_app(payments_url: str, recovery_timeout: float = 30) -> Fa
     return app
 
 
-def make_seed_limited_app(limit: str = '100/minute') -> FastAPI:
+def make_seed_limited_app(limit: str = "100/minute") -> FastAPI:
     """The first seed's rate limiting, with its indentation restored: slowapi keyed by
     ``get_remote_address``, its 429 handler, ``@limiter.limit('100/minute')`` on
     ``/api/items``.
@@ -539,9 +533,9 @@ def make_seed_limited_app(limit: str = '100/minute') -> FastAPI:
     app.state.limiter = limiter
     app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
 
-    @app.get('/api/items')
+    @app.get("/api/items")
     @limiter.limit(limit)  # max 100 requests per IP per minute
     def list_items(request: Request):  # type: ignore[no-untyped-def]
-        return {'items': []}
+        return {"items": []}
 
     return app

@@ -148,8 +148,6 @@ def _waited_well(waited: object, requests: int, early: int) -> bool:
     return True
 
 
-
-
 def _call(function: Callable[..., Any], *args: object) -> Any:
     try:
         return function(*args)

@@ -40,8 +40,6 @@ GOOD_CARD = "4242424242424242"
 _names = itertools.count(1)
 
 
-
-
 # -- Exercise 1: an honest fallback -------------------------------------------------------------
 
 

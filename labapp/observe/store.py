@@ -68,9 +68,7 @@ class SeriesStore:
         """The series identity: every label, ``extra`` ones winning, and the name as ``__name__``."""
         return tuple(sorted({**labels, **(extra or {}), "__name__": name}.items()))
 
-    def add(
-        self, t: float, samples: Iterable[tuple[str, dict[str, str], float]], extra: dict[str, str]
-    ) -> set[Labels]:
+    def add(self, t: float, samples: Iterable[tuple[str, dict[str, str], float]], extra: dict[str, str]) -> set[Labels]:
         """Append one scrape's samples, stamped ``t``; ``extra`` labels (job, instance) are added.
 
         Returns the series written, so a scraper can tell which ones vanished since its last scrape.

@@ -1,12 +1,12 @@
 """The typed syntax tree of the embedded PromQL subset.
 
-    Expr ─┬─ NumberLiteral      0.05
-          ├─ VectorSelector     http_requests_total{status=~"5.."}
-          ├─ MatrixSelector     http_requests_total[5m]        (only inside a function)
-          ├─ Call               rate(...), increase(...), round(...), histogram_quantile(...)
-          ├─ Aggregation        sum by (route) (...)
-          ├─ UnaryExpr          -x
-          └─ BinaryExpr         a / b, a > 0.05, a and b
+Expr ─┬─ NumberLiteral      0.05
+      ├─ VectorSelector     http_requests_total{status=~"5.."}
+      ├─ MatrixSelector     http_requests_total[5m]        (only inside a function)
+      ├─ Call               rate(...), increase(...), round(...), histogram_quantile(...)
+      ├─ Aggregation        sum by (route) (...)
+      ├─ UnaryExpr          -x
+      └─ BinaryExpr         a / b, a > 0.05, a and b
 """
 
 from __future__ import annotations
