@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from labapp import Lab
-from labapp.security import findings_frame, load_ledger, scan
+from labapp.security import findings_frame, load_ledger
 from labapp.security.report import parse_flaws
 from labapp.security.static import bandit_scan
 from labapp.shop.flaws import FLAWS, VULNERABLE
@@ -62,7 +62,7 @@ def test_the_hardened_shop_has_no_finding_and_fuzzing_finds_no_server_error() ->
 @pytest.mark.parametrize("flaw", [f for f in FLAWS if f != "error-traces"])
 def test_each_flaw_alone_is_found_and_nothing_else(flaw: str) -> None:
     with Lab(flaws=(flaw,)) as lab:
-        report = scan(lab.url, lab.shop.app, planted=(flaw,), fuzz_examples=0)
+        report = lab.scan(fuzz_examples=0)
     assert report.score().found == (flaw,)
     assert report.score().unexpected == ()
 
@@ -70,9 +70,9 @@ def test_each_flaw_alone_is_found_and_nothing_else(flaw: str) -> None:
 def test_a_leak_is_seen_only_when_something_fails() -> None:
     """error-traces alone is latent: no input breaks the hardened search. With the injectable one, it shows."""
     with Lab(flaws=("error-traces",)) as lab:
-        alone = scan(lab.url, lab.shop.app, planted=("error-traces",), fuzz_examples=0)
+        alone = lab.scan(fuzz_examples=0)
         lab.reconfigure({"flaws": ("error-traces", "search-sqli")})
-        both = scan(lab.url, lab.shop.app, planted=lab.config.flaws, fuzz_examples=0)
+        both = lab.scan(fuzz_examples=0)
     assert alone.score().missed == ("error-traces",)
     assert both.score().missed == ()
     trace = next(f for f in both.findings if f.flaw == "error-traces")
