@@ -58,7 +58,7 @@ def _tested_rule_files(test_file: Path) -> set[Path]:
 
 
 def test_the_rule_files_are_found() -> None:
-    assert [_id(p) for p in rule_files()] == ["error_rate.yml", "slo.yml"]
+    assert [_id(p) for p in rule_files()] == ["error_rate.yml", "security.yml", "slo.yml"]
     assert [_id(p) for p in lab_rule_files()] == ["lab/error_rate_lab.yml"]
     assert [_id(p) for p in respond_rule_files()] == ["respond/respond_lab.yml"]
     assert [_id(p) for p in rule_test_files()] == [
@@ -67,6 +67,7 @@ def test_the_rule_files_are_found() -> None:
         "tests/error_rate_test.yml",
         "tests/notebook_queries_test.yml",
         "tests/respond_lab_test.yml",
+        "tests/security_test.yml",
         "tests/slo_test.yml",
         "tests/slo_ticket_test.yml",
     ]
