@@ -28,6 +28,7 @@ from .nb07 import (
 from .nb08 import check_limit_config, check_polite_client, check_tier_keys
 from .nb09 import check_breaker_tuning, check_honest_fallback, check_retries_in_breaker
 from .nb10 import check_guard_rails, check_runbook_step
+from .nb11 import check_order_access, check_safe_search
 from .nb12 import check_diagnosis, check_mitigation
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "check_manual_span",
     "check_mitigation",
     "check_ok_rate_by_route",
+    "check_order_access",
     "check_p99_query",
     "check_polite_client",
     "check_probe_timeout",
@@ -66,6 +68,7 @@ __all__ = [
     "check_retries_in_breaker",
     "check_route_counter",
     "check_runbook_step",
+    "check_safe_search",
     "check_slow_hop",
     "check_stale_cache",
     "check_tail_sampler",

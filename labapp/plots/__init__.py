@@ -13,6 +13,7 @@ from .metrics import plot_bucket_comparison, plot_query, plot_series, plot_serie
 from .ratelimit import plot_allowed_by_client, plot_window_strategies
 from .resilience import plot_breaker_timeline
 from .respond import plot_response_timeline
+from .security import plot_findings
 from .traces import plot_service_latency, plot_trace_waterfall
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "plot_breaker_timeline",
     "plot_bucket_comparison",
     "plot_budget_burn",
+    "plot_findings",
     "plot_game_day",
     "plot_latency_histogram",
     "plot_latency_over_time",

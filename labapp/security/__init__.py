@@ -10,13 +10,13 @@ from .scan import FindingsCollector, ScanReport, scan
 from .static import StaticFinding, bandit_scan
 
 __all__ = [
-    "LEDGER_PATH",
-    "PROBES",
-    "SEVERITIES",
     "Finding",
     "FindingsCollector",
     "Flaw",
     "FuzzCase",
+    "LEDGER_PATH",
+    "PROBES",
+    "SEVERITIES",
     "ScanReport",
     "ScanTarget",
     "Score",

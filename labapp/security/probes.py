@@ -2,8 +2,8 @@
 
 Each probe sends a few real requests and returns findings. Two vantage points:
 
-- **inside**: real HTTP over loopback, from the scanner's own address
-  (127.0.0.252), like another program or learner on the same machine;
+- **inside**: real HTTP over loopback, like another program or learner on the
+  same machine;
 - **outside**: the same app object called in process with a peer address from
   the documentation range (203.0.113.7), as a caller on the internet would
   reach it through a public address. On one loopback-only machine there is no
@@ -24,9 +24,8 @@ from ..aio import run_sync
 from .findings import Finding
 from .ledger import load_ledger
 
-__all__ = ["OUTSIDE_ADDRESS", "PROBES", "SCANNER_ADDRESS", "ScanTarget", "run_probes"]
+__all__ = ["OUTSIDE_ADDRESS", "PROBES", "ScanTarget", "run_probes"]
 
-SCANNER_ADDRESS = "127.0.0.252"  # outside the load generator's 127.0.0.2-251, so its limits are its own
 OUTSIDE_ADDRESS = "203.0.113.7"  # TEST-NET-3 (RFC 5737): never a real host
 _TRACE_MARKERS = ("Traceback (most recent call last)", 'File "', "sqlite3.", "OperationalError")
 _SENSITIVE_KEY = re.compile(r"cost|supplier|password|secret|token|internal|card(?!_last4)", re.IGNORECASE)
@@ -44,8 +43,9 @@ class ScanTarget:
     inside: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        transport = httpx.HTTPTransport(local_address=SCANNER_ADDRESS)
-        self.inside = httpx.Client(base_url=self.url, transport=transport, timeout=10.0)
+        # A new connection per request: a shop that fails with an exception (error-traces)
+        # closes its end, and the next request on a kept-alive connection meets a reset.
+        self.inside = httpx.Client(base_url=self.url, timeout=10.0, headers={"Connection": "close"})
 
     def outside(self, method: str, path: str) -> httpx.Response:
         async def call() -> httpx.Response:

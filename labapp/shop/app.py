@@ -52,6 +52,7 @@ def make_shop_app(
     clients: ClientTracker | None = None,
     release: ShopRelease | None = None,
     admin_token: str | None = None,
+    store: ShopStore | None = None,
 ) -> FastAPI:
     """Build the shop for dependencies at ``urls`` ({"catalog": "http://...", ...}).
 
@@ -62,7 +63,8 @@ def make_shop_app(
     (deny list, degraded mode, shedding), ``clients`` (requests per client address)
     and ``release`` the running version and its bugs (notebook 12); replicas given
     the same objects share them. ``admin_token`` is the lab's secret the /admin
-    routes ask for (needed with ``switches``, see access.py).
+    routes ask for (needed with ``switches``, see access.py); ``store`` the
+    shop's SQLite data (a new one by default).
 
     ``config.flaws`` plants the flaws of notebook 11 (flaws.py); none by default.
     """
@@ -85,7 +87,7 @@ def make_shop_app(
         instrument=(lambda client, peer: tracing.instrument_client(client, "shop", peer)) if tracing else None,
     )
 
-    store = ShopStore()
+    store = store if store is not None else ShopStore()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
