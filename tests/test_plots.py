@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from labapp import FaultWindow, LoadResult, plots
 from labapp.load import Record
 from labapp.observe.frames import result_frame
 from labapp.plots.respond import action_spans, alert_spans
 from labapp.respond import AuditEntry
+from labapp.security import Finding
 from labapp.tracing import SpanRecord
 
 STARTED = 1_700_000_000.0
@@ -132,6 +134,10 @@ def _figures(
             limit=2,
         ),
         "plot_game_day": lambda: plots.plot_game_day(_golden_signals(), t0=STARTED, windows=faults),
+        "plot_findings": lambda: plots.plot_findings(
+            {"vulnerable": [_finding("API8:2023 Security Misconfiguration")] * 3, "hardened": []},
+            ["API1:2023 Broken Object Level Authorization", "API8:2023 Security Misconfiguration"],
+        ),
         "plot_breaker_timeline": lambda: plots.plot_breaker_timeline(
             [
                 (STARTED, STARTED + 1, "closed"),
@@ -170,6 +176,29 @@ def _spans() -> list[SpanRecord]:
     ]  # fmt: skip
 
 
+def _finding(owasp: str) -> Finding:
+    return Finding("cors", "medium", owasp, "title", "GET /", "200 {}", "the fix", "cors-any-origin")
+
+
+def test_findings_plot_counts_per_item_and_keeps_empty_items() -> None:
+    figure = plots.plot_findings(
+        {"vulnerable": [_finding("API8:2023 Security Misconfiguration")] * 3, "hardened": []},
+        ["API1:2023 Broken Object Level Authorization", "API8:2023 Security Misconfiguration"],
+    )
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "API1:2023 Broken Object Level Authorization",
+        "API8:2023 Security Misconfiguration",
+    ]
+    widths = [bar.get_width() for bar in ax.patches if isinstance(bar, Rectangle)]
+    assert widths == [0, 3, 0, 0]  # vulnerable: API1 0, API8 3; hardened: none
+    legend = ax.get_legend()
+    assert legend is not None
+    assert "hardened (0 findings)" in [t.get_text() for t in legend.get_texts()]
+    with pytest.raises(ValueError, match="at least one scan"):
+        plots.plot_findings({})
+
+
 def test_agg_backend_is_in_use() -> None:
     assert matplotlib.get_backend().lower() == "agg"
 
@@ -199,6 +228,7 @@ def test_every_public_plot_is_covered(result: LoadResult, faults: list[FaultWind
         "plot_allowed_by_client",
         "plot_window_strategies",
         "plot_response_timeline",
+        "plot_findings",
     ],
 )
 def test_plot_returns_a_figure_with_title_and_axis_labels(

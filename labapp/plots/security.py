@@ -41,6 +41,7 @@ def plot_findings(
     ax.set_yticks(y + height * (len(findings) - 1) / 2, rows)
     ax.invert_yaxis()
     ax.set_xlabel("findings (count)")
+    ax.set_ylabel("risk")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Which OWASP API Top 10 (2023) risks does each shop expose?")
     ax.grid(axis="x", alpha=0.3)
