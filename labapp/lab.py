@@ -559,8 +559,6 @@ class Lab:
                 controls=self.controls,
                 clients=self.clients,
                 release=self.release,
-                switches=self.switches,
-                admin_token=self._admin_token,
             )
 
         self._discard(_REPLICAS)
