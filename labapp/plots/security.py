@@ -37,11 +37,14 @@ def plot_findings(
     for i, (name, count) in enumerate(counts.items()):
         values = [count.get(row, 0) for row in rows]
         total = sum(values)
-        ax.barh(y + i * height, values, height, label=f"{name} ({total} findings)", color=_COLOURS[i % len(_COLOURS)])
+        bars = ax.barh(
+            y + i * height, values, height, label=f"{name} ({total} findings)", color=_COLOURS[i % len(_COLOURS)]
+        )
+        ax.bar_label(bars, padding=2, fontsize=8)  # a "0" says "looked, found nothing"; an empty gap says nothing
     ax.set_yticks(y + height * (len(findings) - 1) / 2, rows)
     ax.invert_yaxis()
     ax.set_xlabel("findings (count)")
-    ax.set_ylabel("risk")
+    ax.set_ylabel("OWASP risk")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Which OWASP API Top 10 (2023) risks does each shop expose?")
     ax.grid(axis="x", alpha=0.3)
