@@ -70,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     scan.add_argument("--fail-on", default="high", choices=["high", "medium", "low", "never"])
     scan.add_argument("--fuzz-examples", type=int, default=25, help="schemathesis inputs per operation and mode")
     scan.add_argument("--no-static", action="store_true", help="skip bandit")
+    doctor = sub.add_parser("doctor", help="check this machine before a workshop: install, ports, servers, load")
+    doctor.add_argument("--no-load", action="store_true", help="skip the 5-second load measurement")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        from .doctor import run_doctor
+
+        return run_doctor(load=not args.no_load)
     if args.command == "scan":
         return _scan(parser, args)
     if args.command == "gameday":
