@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="allow a non-loopback --host; anyone who can reach it can load the shop",
     )
+    serve.add_argument(
+        "--tracing",
+        action="store_true",
+        help="trace every request: trace ids as exemplars on /metrics (OpenMetrics) and in the access logs",
+    )
     rules = sub.add_parser(
         "test-rules",
         help="run promtool rule-test files through the embedded PromQL engine and rule evaluator",
@@ -208,7 +213,7 @@ def _stop_on_sigterm() -> threading.Event:
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    lab = _start_lab(parser, args)
+    lab = _start_lab(parser, args, tracing=args.tracing)
     if lab is None:
         return 2
     stop = _stop_on_sigterm()
@@ -217,6 +222,12 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if name != "shop":
             print(f"  {name}: {url}", flush=True)
     print(_fault_control_help(lab), flush=True)
+    if args.tracing:
+        print(
+            "tracing: on. Exemplars (trace ids on the latency buckets) for a scraper that asks for OpenMetrics:\n"
+            f"  curl -H 'Accept: application/openmetrics-text' {lab.url}/metrics | grep trace_id",
+            flush=True,
+        )
     print("faults: none. Press Ctrl-C to stop.", flush=True)
     try:
         while not stop.wait(0.5):

@@ -62,6 +62,26 @@ def _line_matching(lines: queue.Queue[str], pattern: str, timeout_s: float) -> r
     pytest.fail(f"no line matching {pattern!r} within {timeout_s} s; got: {''.join(seen)!r}")
 
 
+def test_serve_with_tracing_puts_trace_ids_on_metrics() -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "labapp", "serve", "--port", "0", "--tracing"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    try:
+        url = _line_matching(lines, r"^shop: (http://127\.0\.0\.1:\d+) ", 30).group(1)
+        _line_matching(lines, r"^tracing: on", 5)
+        assert httpx.get(url + "/products/1", timeout=5).status_code == 200
+        openmetrics = {"Accept": "application/openmetrics-text; version=1.0.0"}
+        page = httpx.get(url + "/metrics", headers=openmetrics, timeout=5).text
+        assert re.search(r'shop_http_request_duration_seconds_bucket\{.*\} 1\.0 # \{trace_id="[0-9a-f]{32}"', page)
+    finally:
+        process.terminate()
+        process.wait(15)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
 def test_serve_prints_the_shop_url_and_stops_cleanly_on_sigint(serve) -> None:  # type: ignore[no-untyped-def]
     process, lines = serve
     url = _line_matching(lines, r"^shop: (http://127\.0\.0\.1:\d+) ", 30).group(1)
