@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from .alerts.stack import AlertingStack
+    from .dashboard import LiveDashboard
     from .gameday import GameDay
     from .respond import GuardRails, LiveResponder
     from .security import FindingsCollector, ScanReport
@@ -315,6 +316,16 @@ class Lab:
         for key, entry in list(self._owned.items()):
             if getattr(entry.thing, "done", False) and getattr(entry.thing, "last_error", None) is None:
                 del self._owned[key]
+
+    def dashboard(self, interval_s: float = 1.0) -> LiveDashboard:
+        """A live dashboard for the projector: fault controls per service, and the shop's
+        request rate, errors, p95 and breaker state every ``interval_s``. Display it, then
+        ``.start()``; it stops with the lab (or ``.stop()``). Re-running the cell replaces it.
+        """
+        from .dashboard import LiveDashboard
+
+        self._require_running()
+        return self._own("dashboard", LiveDashboard(self, interval_s))
 
     def admin(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """Call the shop's fault-control API (``/admin/...``) as the lab's owner, with its secret.
