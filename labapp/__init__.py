@@ -8,13 +8,17 @@ lab.inject("payments", outage())
 
 import logging
 
-from .config import LabConfig
-from .faults import Fault, FaultWindow, Scenario, error_rate, latency, outage
-from .lab import Lab
-from .load import LoadResult, Target, checkout, get
-from .observe import PrometheusServer, Scraper, find_prometheus
-from .runner import ServerThread
-from .telemetry import ShopMetrics
+from .proxyenv import bypass_proxy_for_loopback as _bypass_proxy_for_loopback
+
+_bypass_proxy_for_loopback()  # before any HTTP client is made: loopback never goes through a proxy
+
+from .config import LabConfig  # noqa: E402
+from .faults import Fault, FaultWindow, Scenario, error_rate, latency, outage  # noqa: E402
+from .lab import Lab  # noqa: E402
+from .load import LoadResult, Target, checkout, get  # noqa: E402
+from .observe import PrometheusServer, Scraper, find_prometheus  # noqa: E402
+from .runner import ServerThread  # noqa: E402
+from .telemetry import ShopMetrics  # noqa: E402
 
 __version__ = "0.1.0"
 

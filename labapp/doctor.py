@@ -8,11 +8,12 @@ machine can drive, the one thing that differs most between laptops.
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -114,6 +115,21 @@ def check_loopback(port: int = 8000) -> list[Check]:
     return checks
 
 
+def check_proxy(environ: Mapping[str, str] | None = None) -> Check:
+    """A proxy in the environment is fine: labapp sends loopback around it (proxyenv.py)."""
+    from .proxyenv import LOOPBACK_NAMES, PROXY_VARIABLES
+
+    env = os.environ if environ is None else environ
+    proxies = sorted({name.upper() for name in PROXY_VARIABLES if env.get(name)})
+    if not proxies:
+        return Check("proxy", True, "no HTTP proxy in the environment")
+    bypass = env.get("NO_PROXY") or env.get("no_proxy") or ""
+    missing = [name for name in LOOPBACK_NAMES if name not in bypass.split(",")]
+    detail = f"{', '.join(proxies)} set; the lab sends 127.0.0.1 around it"
+    fix = f"for your own tools (curl, a browser): export NO_PROXY=$NO_PROXY,{','.join(missing)}" if missing else ""
+    return Check("proxy", None if missing else True, detail, fix)
+
+
 def check_optional_binaries(find: Callable[[str], str | None] | None = None) -> list[Check]:
     """Which optional servers are installed, and so which mode each lesson runs in (neither is a failure)."""
     if find is None:
@@ -171,7 +187,7 @@ def check_load(steps: Iterable[int] = LOAD_STEPS, duration_s: float = 1.5) -> Ch
 def run_doctor(*, load: bool = True, out: Callable[[str], None] = print) -> int:
     """Print every check; 0 if none failed, else 1."""
     started = time.monotonic()
-    checks = [check_python(), check_requirements(), *check_loopback(), *check_optional_binaries()]
+    checks = [check_python(), check_requirements(), *check_loopback(), check_proxy(), *check_optional_binaries()]
     for check in checks:
         out(check.line())
     if load:

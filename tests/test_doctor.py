@@ -13,6 +13,7 @@ from labapp.doctor import (
     check_load,
     check_loopback,
     check_optional_binaries,
+    check_proxy,
     check_python,
     check_requirements,
 )
@@ -71,3 +72,10 @@ def test_cli_without_the_load_test(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "[PASS] Python" in out and "[PASS] install" in out
     assert out.rstrip().splitlines()[-1].startswith("ready for the workshop")
+
+
+def test_a_proxy_is_reported_with_what_to_do_for_other_tools() -> None:
+    assert check_proxy({}).ok is True
+    behind = check_proxy({"HTTPS_PROXY": "http://proxy.corp:3128"})
+    assert behind.ok is None and "127.0.0.1 around it" in behind.detail and "NO_PROXY" in behind.fix
+    assert check_proxy({"HTTP_PROXY": "http://p:1", "NO_PROXY": "127.0.0.1,localhost,::1"}).ok is True
