@@ -98,7 +98,7 @@ class LiveDashboard:
         self.controls = {name: self._service_controls(name) for name in _SERVICES}
         heal = widgets.Button(description="heal all", button_style="success")
         heal.on_click(lambda _: self.heal())
-        rows = [widgets.HBox([widgets.Label(name, layout=widgets.Layout(width="90px")), *parts])
+        rows = [widgets.HBox([widgets.Label(name, layout=widgets.Layout(width="110px")), *parts])
                 for name, parts in self.controls.items()]  # fmt: skip
         self.widget = widgets.VBox([*rows, heal, self.numbers, self.chart])
 
@@ -214,12 +214,11 @@ class ChartRenderer:
         self.rate.set_data(t, [p.rate for p in points])
         self.errors.set_data(t, [p.error_pct for p in points])
         self.p95.set_data(t, [p.p95_ms if p.p95_ms is not None else float("nan") for p in points])
-        for axis in (self.top, self.bottom):
-            axis.relim()
-            axis.autoscale_view()
-            axis.set_ylim(bottom=0)  # from zero: a dip from 30 to 28 req/s must not look like a crash
+        for axis, values in ((self.top, [p.rate for p in points]), (self.bottom, [p.p95_ms or 0 for p in points])):
+            # From zero (a dip from 30 to 28 req/s must not look like a crash), with headroom above.
+            axis.set_ylim(0, max([*values, 1.0]) * 1.15)
         if t:
-            self.top.set_xlim(t[0], max(t[-1], t[0] + 1))
+            self.top.set_xlim(t[0], max(t[-1], t[0] + 10))  # at least 10 s wide: the first points are not a smear
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", dpi=80)
         return buffer.getvalue()
