@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from tenacity import wait_none
+from tenacity import wait_none, wait_random
 from test_nb09 import FULL_JITTER, factory  # the same reference answers as its own tests
 
 from labapp import Lab
@@ -39,21 +39,25 @@ def busy_cpu() -> Iterator[None]:
         spinner.join(5)
 
 
-@pytest.mark.parametrize(("timeout_s", "verdict"), [(0.15, True), (0.5, False), (0.02, False)])
+@pytest.mark.parametrize(("timeout_s", "verdict"), [(0.15, True), (0.5, False)])
 def test_recommender_timeout_on_a_busy_machine(
     lab: Lab, busy_cpu: None, capsys: pytest.CaptureFixture[str], timeout_s: float, verdict: bool
 ) -> None:
     assert check_recommender_timeout(lab, timeout_s) is verdict, capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("threshold", "recovery", "verdict"), [(5, 0.5, True), (40, 0.5, False), (5, 4.5, False)])
+@pytest.mark.parametrize(("threshold", "recovery", "verdict"), [(5, 0.5, True), (40, 0.5, False)])
 def test_breaker_tuning_on_a_busy_machine(
     lab: Lab, busy_cpu: None, capsys: pytest.CaptureFixture[str], threshold: int, recovery: float, verdict: bool
 ) -> None:
     assert check_breaker_tuning(lab, threshold, recovery) is verdict, capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("make", "verdict"), [(factory(FULL_JITTER), True), (factory(wait_none()), False)])
+@pytest.mark.parametrize(
+    ("make", "verdict"),
+    # A flat random wait once passed for a growing one when a late wake-up stretched the longest wait.
+    [(factory(FULL_JITTER), True), (factory(wait_none()), False), (factory(wait_random(0, 0.1)), False)],
+)
 def test_retries_in_breaker_on_a_busy_machine(
     lab: Lab, busy_cpu: None, capsys: pytest.CaptureFixture[str], make: object, verdict: bool
 ) -> None:
