@@ -13,16 +13,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
+import running_jupyterlab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -57,40 +54,16 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("lab")
     shutil.copy(ROOT / "notebooks" / "00_start_here.ipynb", folder)
     (folder / "dashboard.ipynb").write_text(json.dumps(DASHBOARD_NOTEBOOK))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    token = "browser-test-token"
     runtime = tmp_path_factory.mktemp("runtime")
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}"]
-    command += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}"]
     # The lab's settings, plus every cell in the page (JupyterLab 4 only renders the cells on
     # screen by default), so the test can read every output and image.
     settings = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
     settings["@jupyterlab/notebook-extension:tracker"] = {"windowingMode": "none"}
     (runtime / "settings").mkdir()
     (runtime / "settings" / "overrides.json").write_text(json.dumps(settings))
-    command += [f"--LabApp.app_settings_dir={runtime / 'settings'}", "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(runtime / "config")}
-    server = subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "jupyter lab exited"
-            assert time.monotonic() < deadline, "jupyter lab did not answer within 60 s"
-            time.sleep(0.2)
-        yield f"{base}|{token}"
-    finally:
-        server.terminate()
-        server.wait(20)
+    options = [f"--ServerApp.root_dir={folder}", f"--LabApp.app_settings_dir={runtime / 'settings'}"]
+    with running_jupyterlab.jupyterlab(folder, runtime, *options, "--LabApp.expose_app_in_browser=True") as lab:
+        yield f"{lab.base}|{lab.token}"
 
 
 @pytest.fixture(scope="module")
