@@ -45,10 +45,11 @@ class Tick:
     breaker: str
 
 
-def _totals(registry: Any) -> tuple[float, float, dict[float, float]]:
-    """Requests, 5xx, and cumulative latency buckets (le -> count) of the shop's HTTP metrics."""
+def _read(registry: Any) -> tuple[float, float, dict[float, float], str]:
+    """One pass over the shop's registry: requests, 5xx, cumulative latency buckets (le -> count), breaker state."""
     total = errors = 0.0
     buckets: dict[float, float] = {}
+    breaker = "no breaker"
     for family in registry.collect():
         for sample in family.samples:
             if sample.name == "shop_http_requests_total":
@@ -58,15 +59,9 @@ def _totals(registry: Any) -> tuple[float, float, dict[float, float]]:
             elif sample.name == "shop_http_request_duration_seconds_bucket":
                 le = float(sample.labels["le"])
                 buckets[le] = buckets.get(le, 0.0) + sample.value
-    return total, errors, buckets
-
-
-def _breaker_state(registry: Any) -> str:
-    for family in registry.collect():
-        for sample in family.samples:
-            if sample.name == "shop_circuit_breaker_state" and sample.value == 1:
-                return str(sample.labels.get("state", "?"))
-    return "no breaker"
+            elif sample.name == "shop_circuit_breaker_state" and sample.value == 1:
+                breaker = str(sample.labels.get("state", "?"))
+    return total, errors, buckets, breaker
 
 
 def _p95(before: dict[float, float], after: dict[float, float]) -> float | None:
@@ -159,9 +154,10 @@ class LiveDashboard:
         while not self._stop.is_set():
             metrics = self.lab.metrics
             if metrics is not None:
-                now = (time.monotonic(), *_totals(metrics.registry))
+                total, errors, buckets, breaker = _read(metrics.registry)
+                now = (time.monotonic(), total, errors, buckets)
                 if before is not None and now[1] >= before[1]:  # a restarted shop starts from 0: skip that tick
-                    self._tick(before, now, _breaker_state(metrics.registry), now[0] - started)
+                    self._tick(before, now, breaker, now[0] - started)
                 before = now
             if duration_s is not None and time.monotonic() - started >= duration_s:
                 break

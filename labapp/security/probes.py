@@ -93,9 +93,11 @@ def probe_security_headers(target: ScanTarget) -> list[Finding]:
         )
         if not present
     ]
-    findings = [_finding("security-headers-missing", "security-headers", response, f"missing {', '.join(missing)}")]
-    if not missing:
-        findings = []
+    findings = []
+    if missing:
+        findings.append(
+            _finding("security-headers-missing", "security-headers", response, f"missing {', '.join(missing)}")
+        )
     server = headers.get("server", "")
     if re.search(r"\d", server):
         findings.append(

@@ -47,7 +47,11 @@ class RecordSocketPeer:
 
 def socket_peer(request: Request) -> str:
     """The address the connection came from, whatever the headers say ("" if unknown: refused)."""
-    return str(request.scope.get("state", {}).get(_SOCKET_PEER, ""))
+    return _peer_of(request.scope)
+
+
+def _peer_of(scope: Scope) -> str:
+    return str(scope.get("state", {}).get(_SOCKET_PEER, ""))
 
 
 class LocalOnlyPaths:
@@ -64,7 +68,7 @@ class LocalOnlyPaths:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         local = any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.paths)
-        if local and not is_loopback(str(scope.get("state", {}).get(_SOCKET_PEER, ""))):
+        if local and not is_loopback(_peer_of(scope)):
             body = b'{"detail":"Not Found"}'
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 404, "headers": headers})
