@@ -663,8 +663,10 @@ class Lab:
         watcher = self._watcher() or self.watch()
         owned = self._owned.get(_LOGS)
         logs = cast("LogCapture", owned.thing) if owned is not None else self.capture_logs()
+        previous = self._owned.get(_GAMEDAY)
+        quiet_at = cast("GameDay", previous.thing).quiet_at if previous is not None else 0.0
         self._discard(_GAMEDAY)
-        game = GameDay(self, incident, watcher, logs, duration_s=duration_s, time_scale=time_scale)
+        game = GameDay(self, incident, watcher, logs, duration_s=duration_s, time_scale=time_scale, quiet_at=quiet_at)
         return self._own(_GAMEDAY, game)
 
     def capture_logs(

@@ -27,7 +27,7 @@ from .events import make_event
 from .evidence import Verdict, check_log_line, check_trace, compare, first_change
 from .grade import START_TOLERANCE_S, Diagnosis, Grade, Part
 from .mitigation import MitigationReport, fallbacks_served, judge
-from .play import GameDayRun, crowd_mix
+from .play import RATE_LAG_S, STALL_S, GameDayRun, crowd_mix
 from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, client_address, load_scenario, scenario_names
 
 if TYPE_CHECKING:
@@ -72,8 +72,12 @@ class GameDay:
         *,
         duration_s: float = 36.0,
         time_scale: float = 1.0,
+        quiet_at: float = 0.0,
     ) -> None:
         self.lab, self.incident, self.watcher, self.logs = lab, incident, watcher, logs
+        # When the last fault's slow requests have left every [5s] rate window (Unix s): a baseline
+        # that began sooner would count them, and a rise from there would hardly show.
+        self.quiet_at = quiet_at
         self.run = GameDayRun(lab, incident, duration_s=duration_s, time_scale=time_scale)
         self.diagnosed_at: float | None = None
         self.mitigated_at: float | None = None
@@ -105,6 +109,9 @@ class GameDay:
                 self.lab, self.incident, duration_s=self.run.duration_s, time_scale=self.run.time_scale
             )
             self.diagnosed_at = self.mitigated_at = None
+        if (wait_s := self.quiet_at - time.time()) > 0:
+            print(f"Waiting {wait_s:.0f} s for the last fault to leave the 5 s rate windows...")
+            time.sleep(wait_s)  # a known time, not a hope: the windows hold RATE_LAG_S of history
         self.logs.clear()
         if self.lab.tracing is not None:
             self.lab.tracing.clear()
@@ -119,9 +126,21 @@ class GameDay:
     def wait(self) -> GameDay:
         """Until the traffic ends; the health checks stop with it."""
         self.run.wait()
+        self.quiet_at = time.time() + RATE_LAG_S
         if self.health is not None:
             self.health.stop()
+        if self.baseline_disturbed:
+            print(
+                f"Note: this machine was busy before the fault: the shop's p95 was {self.run.baseline_p95_s():.2f} s"
+                " (tens of ms when quiet), so a slowdown may not stand out against this baseline. If right"
+                " evidence shows 'no clear rise', play again: game.play()"
+            )
         return self
+
+    @property
+    def baseline_disturbed(self) -> bool:
+        """Whether a stall of the machine spoiled the quiet baseline the evidence is compared with."""
+        return self.run.result is not None and self.run.baseline_p95_s() > STALL_S
 
     def health_probes(self) -> pd.DataFrame:
         """Every health probe of the run (``HealthChecker.to_frame()``), for ``plots.plot_uptime``."""
@@ -242,6 +261,7 @@ class GameDay:
             event.stop(lab)
             crowd.stop()
             self._restore(before)
+            self.quiet_at = time.time() + RATE_LAG_S
         degraded = fallbacks_served(lab) - fallbacks_at_fix if lab.metrics is not None else 0.0
         self.mitigated_at = fixed_at
         frame = result.to_frame()

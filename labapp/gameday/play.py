@@ -15,10 +15,13 @@ from .scenarios import Incident
 if TYPE_CHECKING:
     from ..lab import Lab
 
-__all__ = ["GameDayRun", "Window", "crowd_mix"]
+__all__ = ["GameDayRun", "RATE_LAG_S", "STALL_S", "Window", "crowd_mix"]
 
 WARMUP_S = 2.0  # the first seconds of traffic, before rates have a full window
 RATE_LAG_S = 5.0  # the [5s] rate window of the scenarios' queries: a change shows this late, and lingers
+# The crowd's 95th percentile before any fault, over which the baseline is not quiet: the shop answers in
+# tens of ms on a quiet machine, and a stall (another process, a cold start) lingers in every [5s] window.
+STALL_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,22 @@ class GameDayRun:
         if decoy_end is not None and end - (decoy_end + RATE_LAG_S) >= 3:
             start = max(start, decoy_end + RATE_LAG_S)
         return Window(start, end)
+
+    def baseline_p95_s(self) -> float:
+        """The crowd's 95th percentile response time before the fault, seconds, the decoy's requests left out.
+
+        Counted from a rate window before the baseline starts, since slow requests there still fill its
+        windows. Over :data:`STALL_S` the machine was too busy for a quiet baseline: a slowdown may not stand out.
+        """
+        if self.result is None:
+            raise RuntimeError("the game day's traffic is not over yet; wait for it (run.wait())")
+        window, decoy = self.baseline_window, Window(self.marks.get("decoy_start", 0), self.marks.get("decoy_end", 0))
+        times = sorted(
+            r.service_time_s
+            for r in self.result.records
+            if window.start - RATE_LAG_S <= r.sent <= window.end and not decoy.start - 1 <= r.sent <= decoy.end
+        )
+        return times[int(0.95 * (len(times) - 1))] if times else 0.0
 
     @property
     def decoy_window(self) -> Window:

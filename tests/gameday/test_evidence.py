@@ -7,9 +7,13 @@ import json
 import math
 
 import pandas as pd
+import pytest
 
+from labapp import Lab
 from labapp.gameday import Window, compare, draw, failures_in_runs, load_scenario
 from labapp.gameday.evidence import check_log_line, check_trace, first_change
+from labapp.gameday.play import STALL_S, GameDayRun
+from labapp.load import LoadResult, Record
 from labapp.tracing import SpanRecord
 
 BASE = Window(1000.0, 1010.0)
@@ -123,3 +127,29 @@ def test_failures_in_runs_tell_flapping_from_a_steady_share() -> None:
     share, after = failures_in_runs(flapping)
     assert round(share, 2) == 0.33 and after == 0.75
     assert failures_in_runs([200, 200]) == (0.0, 0.0) and failures_in_runs([]) == (0.0, 0.0)
+
+
+def test_a_stall_before_the_fault_marks_the_baseline_disturbed() -> None:
+    """Slow answers in the baseline, or in the rate window before it, spoil it; the decoy's own slow answers and
+    the fault's do not."""
+    incident = draw(load_scenario("flapping_payments"), seed=11)  # its decoy slows the recommender
+    never_started = Lab.__new__(Lab)  # the run is judged on made-up records: no lab runs
+    run = GameDayRun(never_started, incident, duration_s=18, time_scale=0.5)
+    run.started = 1000.0
+    run.marks = {"decoy_start": 1001.0, "decoy_end": 1002.5, "fault_start": 1008.0}
+
+    def answered_in(slow: dict[float, float]) -> LoadResult:
+        records = [
+            Record(t / 10, t / 10, 0.02, slow.get(t / 10, 0.02), 200, "GET", "/", "client-0")
+            for t in range(9980, 10180)
+        ]
+        return LoadResult(records, mode="open", started=1000.0, duration_s=18, target_rate=10.0)
+
+    run.result = answered_in({})
+    assert run.baseline_p95_s() == pytest.approx(0.02)
+    # the decoy's second and a half, and the fault's seconds: not the baseline's business
+    run.result = answered_in({t / 10: 0.2 for t in [*range(10010, 10025), *range(10080, 10180)]})
+    assert run.baseline_p95_s() < STALL_S
+    for at in (998, 1004, 1007):  # a second-long stall before the baseline starts (still in its windows), or in it
+        run.result = answered_in({t / 10: 0.9 for t in range(at * 10, at * 10 + 10)})
+        assert run.baseline_p95_s() == pytest.approx(0.9), at
