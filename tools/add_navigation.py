@@ -36,6 +36,7 @@ def nav_cell(prev: Path | None, nxt: Path | None) -> nbformat.NotebookNode:
     parts = [
         f"< [{prev.stem}]({prev.name})" if prev else "",
         "[Contents](index.ipynb)",
+        "[Glossary](../docs/glossary.md)",
         f"[{nxt.stem}]({nxt.name}) >" if nxt else "",
     ]
     cell = nbformat.v4.new_markdown_cell(" | ".join(p for p in parts if p))
@@ -61,7 +62,9 @@ def main() -> None:
     intro = nbformat.v4.new_markdown_cell(
         "# Busy Service Lab: contents\n\n"
         "Take them in order: each notebook starts its own lab, and later ones build on earlier ideas.\n\n"
-        "| notebook | time |\n|---|---|\n" + "\n".join(rows)
+        "| notebook | time |\n|---|---|\n" + "\n".join(rows) + "\n\n"
+        "Every term the notebooks set in bold is in the [glossary](../docs/glossary.md); "
+        "[where to go next](../docs/next-steps.md) takes each pattern further."
     )
     intro["id"] = "contents"
     index.cells = [intro]
