@@ -27,7 +27,7 @@ from .events import make_event
 from .evidence import Verdict, check_log_line, check_trace, compare, first_change
 from .grade import START_TOLERANCE_S, Diagnosis, Grade, Part
 from .mitigation import MitigationReport, fallbacks_served, judge
-from .play import RATE_LAG_S, STALL_S, GameDayRun, crowd_mix
+from .play import QUIET_S, STALL_S, GameDayRun, crowd_mix
 from .scenarios import GAMEDAY_DIR, Incident, ScenarioSpec, client_address, load_scenario, scenario_names
 
 if TYPE_CHECKING:
@@ -75,8 +75,8 @@ class GameDay:
         quiet_at: float = 0.0,
     ) -> None:
         self.lab, self.incident, self.watcher, self.logs = lab, incident, watcher, logs
-        # When the last fault's slow requests have left every [5s] rate window (Unix s): a baseline
-        # that began sooner would count them, and a rise from there would hardly show.
+        # When the last fault has left every signal's window (Unix s): a baseline that began
+        # sooner would count it, and a rise from there would hardly show.
         self.quiet_at = quiet_at
         self.run = GameDayRun(lab, incident, duration_s=duration_s, time_scale=time_scale)
         self.diagnosed_at: float | None = None
@@ -110,8 +110,8 @@ class GameDay:
             )
             self.diagnosed_at = self.mitigated_at = None
         if (wait_s := self.quiet_at - time.time()) > 0:
-            print(f"Waiting {wait_s:.0f} s for the last fault to leave the 5 s rate windows...")
-            time.sleep(wait_s)  # a known time, not a hope: the windows hold RATE_LAG_S of history
+            print(f"Waiting {wait_s:.0f} s for the last fault to leave the signals' windows (up to {QUIET_S:g} s)...")
+            time.sleep(wait_s)  # a known time, not a hope: no signal looks back further than QUIET_S
         self.logs.clear()
         if self.lab.tracing is not None:
             self.lab.tracing.clear()
@@ -126,7 +126,7 @@ class GameDay:
     def wait(self) -> GameDay:
         """Until the traffic ends; the health checks stop with it."""
         self.run.wait()
-        self.quiet_at = time.time() + RATE_LAG_S
+        self.quiet_at = time.time() + QUIET_S
         if self.health is not None:
             self.health.stop()
         if self.baseline_disturbed:
@@ -261,7 +261,7 @@ class GameDay:
             event.stop(lab)
             crowd.stop()
             self._restore(before)
-            self.quiet_at = time.time() + RATE_LAG_S
+            self.quiet_at = time.time() + QUIET_S
         degraded = fallbacks_served(lab) - fallbacks_at_fix if lab.metrics is not None else 0.0
         self.mitigated_at = fixed_at
         frame = result.to_frame()

@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..load import LoadResult, LoadRun, Target, checkout, get
+from ..shop.clients import TOP_WINDOW_S
 from .events import Event, make_event
 from .scenarios import Incident
 
 if TYPE_CHECKING:
     from ..lab import Lab
 
-__all__ = ["GameDayRun", "RATE_LAG_S", "STALL_S", "Window", "crowd_mix"]
+__all__ = ["GameDayRun", "QUIET_S", "RATE_LAG_S", "STALL_S", "Window", "crowd_mix"]
 
 WARMUP_S = 2.0  # the first seconds of traffic, before rates have a full window
 RATE_LAG_S = 5.0  # the [5s] rate window of the scenarios' queries: a change shows this late, and lingers
+# The longest look-back of any scenario's signal (the top-clients gauge's window): a new baseline
+# starts this long after the last fault, or that fault still shows in it.
+QUIET_S = max(RATE_LAG_S, TOP_WINDOW_S)
 # The crowd's 95th percentile before any fault, over which the baseline is not quiet: the shop answers in
 # tens of ms on a quiet machine, and a stall (another process, a cold start) lingers in every [5s] window.
 STALL_S = 0.25

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-__all__ = ["ClientTracker", "TopClientsCollector"]
+__all__ = ["TOP_WINDOW_S", "ClientTracker", "TopClientsCollector"]
 
 KEEP_S = 60  # seconds of history: the longest window anyone asks about
+TOP_WINDOW_S = 10.0  # the top-clients gauge's window: a client's burst shows in it this long
 
 
 class ClientTracker:
@@ -71,7 +72,7 @@ class TopClientsCollector(Collector):
     """``shop_top_client_requests_per_second{client}``: only the busiest few, so cardinality stays bounded."""
 
     def __init__(
-        self, tracker: ClientTracker, *, top: int = 20, window_s: float = 10.0, namespace: str = "shop"
+        self, tracker: ClientTracker, *, top: int = 20, window_s: float = TOP_WINDOW_S, namespace: str = "shop"
     ) -> None:
         self.tracker = tracker
         self.k = top

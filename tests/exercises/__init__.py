@@ -1,0 +1,1 @@
+"""Tests of the exercise checkers, one file per notebook."""
