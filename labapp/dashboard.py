@@ -49,7 +49,7 @@ def _read(registry: Any) -> tuple[float, float, dict[float, float], str]:
     """One pass over the shop's registry: requests, 5xx, cumulative latency buckets (le -> count), breaker state."""
     total = errors = 0.0
     buckets: dict[float, float] = {}
-    breaker = "no breaker"
+    breaker = "none"
     for family in registry.collect():
         for sample in family.samples:
             if sample.name == "shop_http_requests_total":
@@ -174,7 +174,7 @@ class LiveDashboard:
         faults = ", ".join(f"{k}: {v}" for k, v in self.lab.faults().items())
         self.numbers.value = (
             f"<b>{tick.rate:.0f} req/s</b> · errors <b>{tick.error_pct:.1f} %</b> · p95 ≤ <b>{p95_text}</b>"
-            f" · payments breaker <b>{tick.breaker}</b><br><small>{faults}</small>"
+            f" · payments breaker: <b>{tick.breaker}</b><br><small>{faults}</small>"
         )
         self.chart.value = self._renderer.render(self.ticks)
         self.frames += 1

@@ -25,8 +25,10 @@ class RunningLab:
 
 
 @contextmanager
-def jupyterlab(root: Path, runtime: Path, *options: str, token: str = "test-token") -> Iterator[RunningLab]:
-    """``jupyter lab`` serving ``root`` with extra ``options``; yields once its API answers (60 s at most)."""
+def jupyterlab(
+    root: Path, runtime: Path, *options: str, token: str = "test-token", env: dict[str, str] | None = None
+) -> Iterator[RunningLab]:
+    """``jupyter lab`` serving ``root`` with ``options`` and ``env``; yields once its API answers (60 s at most)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -34,7 +36,8 @@ def jupyterlab(root: Path, runtime: Path, *options: str, token: str = "test-toke
     command += [f"--IdentityProvider.token={token}", *options]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(runtime / "config")}
+    folders = {"JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTER_CONFIG_DIR": str(runtime / "config")}
+    env = {**os.environ, **folders, **(env or {})}
     server = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     lab = RunningLab(f"http://127.0.0.1:{port}", token)
     try:
