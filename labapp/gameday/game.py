@@ -131,9 +131,9 @@ class GameDay:
             self.health.stop()
         if self.baseline_disturbed:
             print(
-                f"Note: this machine was busy before the fault: the shop's p95 was {self.run.baseline_p95_s():.2f} s"
-                " (tens of ms when quiet), so a slowdown may not stand out against this baseline. If right"
-                " evidence shows 'no clear rise', play again: game.play()"
+                f"Note: this machine was busy before the fault: customers waited {self.run.baseline_p95_s():.2f} s"
+                " at the 95th percentile (tens of ms when quiet), so a slowdown may not stand out against this"
+                " baseline. If right evidence shows 'no clear rise', play again: game.play()"
             )
         return self
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-__all__ = ["TOP_WINDOW_S", "ClientTracker", "TopClientsCollector"]
+__all__ = ["ClientTracker", "TOP_WINDOW_S", "TopClientsCollector"]
 
 KEEP_S = 60  # seconds of history: the longest window anyone asks about
 TOP_WINDOW_S = 10.0  # the top-clients gauge's window: a client's burst shows in it this long
