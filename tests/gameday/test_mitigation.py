@@ -54,3 +54,17 @@ def test_the_series_slo_compares_samples_per_scrape() -> None:
     assert judge("series", frame, FIX_AT, BASELINE, series=(100.0, 800.0, 110.0)).recovered
     report = judge("series", frame, FIX_AT, BASELINE, series=(100.0, 800.0, 700.0))
     assert not report.recovered and "SLO here is 120" in report.explanation
+
+
+def test_a_stall_of_the_machine_after_the_fix_is_not_the_fault() -> None:
+    """A second of slow answers (the machine, not the shop) spoils the window's p95 but not most seconds."""
+    slow = _records(FIX_AT - 4, 4, latency_s=0.4)
+    after = _records(FIX_AT, 8, latency_s=0.02)
+    stalled_second = after["scheduled"].between(FIX_AT + 5, FIX_AT + 5.99)
+    after.loc[stalled_second, "latency_s"] = 0.45
+    report = judge("latency", pd.concat([slow, after]), FIX_AT, BASELINE)
+    assert report.mitigated["p95_ms"] > 70  # the whole window's tail is the stall's
+    assert report.recovered and "4 of its 6 seconds are within it: a stall" in report.explanation  # it straddles two
+    # Two stalled seconds of six is too many to call a stall; every second slow is the fault, unfixed.
+    after.loc[after["scheduled"].between(FIX_AT + 3, FIX_AT + 4.99), "latency_s"] = 0.45
+    assert not judge("latency", pd.concat([slow, after]), FIX_AT, BASELINE).recovered
