@@ -1,0 +1,43 @@
+"""tools/suite_runs.py finds a flaky test: it runs a tiny suite twice and names the test that failed once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "suite_runs.py"
+
+TINY = """
+from pathlib import Path
+
+def test_steady():
+    assert True
+
+def test_flaky():
+    marks = Path(__file__).with_name("runs.txt")
+    marks.write_text(marks.read_text() + "x" if marks.exists() else "x")
+    assert len(marks.read_text()) % 2 == 0, "fails on odd runs"
+"""
+
+
+def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(SCRIPT), *args]
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_test_that_fails_in_one_run_of_two_is_named(tmp_path: Path) -> None:
+    (tmp_path / "test_tiny.py").write_text(TINY)
+    done = run(tmp_path, "--runs", "2", "--", "-p", "no:xdist")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "run 1: 1 passed, 1 failed" in done.stdout and "run 2: 2 passed, 0 failed" in done.stdout
+    assert "test_tiny.py::test_flaky: runs 1 (1 of 2); AssertionError: fails on odd runs" in done.stdout
+    assert "test_steady" not in done.stdout.split("failed in some")[-1]
+
+
+def test_a_steady_suite_passes_and_bad_arguments_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "test_tiny.py").write_text("def test_steady():\n    assert True\n")
+    done = run(tmp_path, "--runs", "2", "--", "-p", "no:xdist")
+    assert done.returncode == 0 and "no failure in 2 runs" in done.stdout, done.stdout + done.stderr
+    refused = run(tmp_path, "--runs", "0")
+    assert refused.returncode == 2 and "--runs is from 1 to 20, got 0" in refused.stderr
