@@ -307,7 +307,11 @@ def check_limit_config(lab: Lab, config: object) -> bool:
         bursts = send_bursts(url, [(0, 1), (0.9, 15), (1.05, 15)], source="127.0.0.30")
         steady = run_open_loop(base, rate=7, duration_s=2, targets="/items", progress=False, seed=lab.config.seed)
         # 30 at once from one address, each with a different made-up X-Forwarded-For.
+        sent = time.monotonic()
         spoofed = _burst(url, [("127.0.0.32", {"x-forwarded-for": f"10.0.0.{i}"}) for i in range(30)])
+        # On a busy machine the 30 may take over a second to serve, and a limit that holds then lets
+        # another 10 through in each further second: the bound counts the seconds the burst took.
+        spoof_bound = LIMIT_PER_S * (1 + int(time.monotonic() - sent))
     finally:
         lab.extras.pop("ex08_shop").stop()
     assert isinstance(steady, LoadResult)  # not a background run
@@ -327,7 +331,7 @@ def check_limit_config(lab: Lab, config: object) -> bool:
             f"a client sending 7 requests per second got {rejected} 429s",
             "the limit is tighter than the task asks: an honest client must fit in it",
         )
-    if spoofed.count(200) > LIMIT_PER_S:
+    if spoofed.count(200) > spoof_bound:
         return fail(
             f"{spoofed.count(200)} of 30 requests with made-up X-Forwarded-For headers got through",
             "key the limit by the connection's address, and trust the header only from known proxies",
