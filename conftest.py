@@ -10,7 +10,9 @@ test), which keeps the suite inside its time budget.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,10 @@ from typing import Any
 import pytest
 
 NUMBERED = re.compile(r"^\d\d_.*\.ipynb$")
+
+# Every lab a test or a notebook kernel starts writes a small file for the JupyterLab launcher
+# (labapp/hosted.py): into a temp folder for this session, not the user's Jupyter runtime folder.
+os.environ.setdefault("LABAPP_PAGES_DIR", tempfile.mkdtemp(prefix="labapp-pages-"))
 
 
 def _twice_collector() -> type:

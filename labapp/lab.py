@@ -25,6 +25,7 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
+from . import hosted
 from .config import LabConfig
 from .faults import Fault, FaultSwitch, FaultWindow, Scenario, ScenarioRun, fault_windows
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop, start_open_loop
@@ -175,6 +176,7 @@ class Lab:
         self._owned: dict[str, _Owned] = {}
         self._ids = itertools.count(1)
         self._findings: tuple[CollectorRegistry, FindingsCollector] | None = None  # security_findings (notebook 11)
+        self._page: int | None = None  # the shop's entry for the JupyterLab launcher (hosted.py)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -205,6 +207,7 @@ class Lab:
             self.stop()
             raise
         self.started_at = time.time()
+        self._page = hosted.announce("shop", self.url)
         with _LIVE_LOCK:
             _LIVE_LABS.add(self)
         return self
@@ -218,6 +221,9 @@ class Lab:
         rest: extra servers, what they use (Redis), the three services. If
         something fails to stop, the others still stop and its error is raised.
         """
+        if self._page is not None:
+            hosted.withdraw(self._page)
+            self._page = None
         owned = list(reversed(self._owned.values()))
         self._owned.clear()
         errors: list[Exception] = []
@@ -375,6 +381,20 @@ class Lab:
         out.update({name: s.url for name, s in self.services.items()})
         out.update({name: s.url for name, s in self.extras.items()})
         return out
+
+    def pages(self) -> hosted.Pages:
+        """Links for your browser to the shop's API docs and metrics, and the Prometheus and
+        Alertmanager UIs this kernel runs: ``http://127.0.0.1:PORT/...`` on your machine,
+        the Jupyter server's ``proxy/PORT/...`` on a JupyterHub or Binder (hosted.py).
+        """
+        self._require_running()
+        pages = hosted.Pages()
+        pages["shop API docs"] = hosted.browser_url(self.url, "/docs")
+        pages["shop metrics"] = hosted.browser_url(self.url, "/metrics")
+        for name, url in hosted.announced():
+            if name != "shop":  # another lab's shop in this kernel is not this lab's
+                pages[name.capitalize()] = hosted.browser_url(url, "/")
+        return pages
 
     @property
     def extras(self) -> _Extras:

@@ -22,6 +22,8 @@ from typing import Self
 
 import httpx
 
+from .. import hosted
+
 __all__ = ["EMBEDDED_ENV", "ManagedProcess", "find_binary", "free_port"]
 
 # Set to 1 to act as if no Prometheus, Alertmanager or promtool were installed:
@@ -55,6 +57,7 @@ class ManagedProcess:
 
     name = "server"  # used in messages, the temp dir prefix and the log file name
     ready_path = "/-/ready"
+    has_web_ui = False  # True: in lab.pages() and the JupyterLab launcher, proxied on a hub (Prometheus)
 
     def __init__(self, binary: str, host: str) -> None:
         self.binary = binary
@@ -63,6 +66,8 @@ class ManagedProcess:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._client: httpx.Client | None = None
+        self._page: int | None = None
+        self._path = ""  # where it serves on its port: "" or, on a hub, the proxy path (web_flags)
 
     # -- what a subclass provides -------------------------------------------
 
@@ -79,12 +84,26 @@ class ManagedProcess:
         except httpx.TransportError:
             return False
 
+    def web_flags(self) -> list[str]:
+        """Behind a Jupyter server's proxy (a hub, Binder): serve under the path the browser uses.
+
+        jupyter-server-proxy's ``proxy/absolute/PORT/`` forwards the whole path and leaves
+        redirects alone, so the server must serve at that path (its external URL, which
+        is also its route prefix) and writes it into every link, asset and redirect.
+        (The plain ``proxy/PORT/`` strips the prefix but adds it to every redirect, and a
+        server that knows its external URL then sends the browser to the prefix twice.)
+        On your own machine: no flags, the browser opens ``http://127.0.0.1:PORT`` itself.
+        """
+        if not self._path:
+            return []
+        return [f"--web.external-url={self._path}/"]
+
     # -- lifecycle ---------------------------------------------------------
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"http://{host}:{self.port}{self._path}"
 
     @property
     def running(self) -> bool:
@@ -103,6 +122,7 @@ class ManagedProcess:
         self._dir = tempfile.TemporaryDirectory(prefix=f"lab-{self.name}-")
         workdir = Path(self._dir.name)
         self.port = free_port(self.host)
+        self._path = hosted.absolute_proxy_path(self.port) if self.has_web_ui else ""
         self.prepare(workdir)
         with open(workdir / f"{self.name}.log", "wb") as log:
             self._process = subprocess.Popen(
@@ -117,6 +137,8 @@ class ManagedProcess:
                 self.stop()
                 raise RuntimeError(f"{self.name} exited at start-up:\n{text}")
             if self.is_ready():
+                if self.has_web_ui:
+                    self._page = hosted.announce(self.name, self.url)
                 return self
             time.sleep(0.02)
         self.stop()
@@ -124,6 +146,9 @@ class ManagedProcess:
 
     def stop(self) -> None:
         """Stop the process, delete its temp dir, close the HTTP client. Safe to call twice."""
+        if self._page is not None:
+            hosted.withdraw(self._page)
+            self._page = None
         if self._process is not None:
             self._process.terminate()
             try:

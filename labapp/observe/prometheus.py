@@ -35,6 +35,7 @@ class PrometheusServer(ManagedProcess):
 
     mode = "prometheus"
     name = "prometheus"
+    has_web_ui = True
 
     def __init__(
         self,
@@ -115,6 +116,7 @@ class PrometheusServer(ManagedProcess):
             f"--storage.tsdb.path={workdir / 'data'}",
             f"--web.listen-address={self.host}:{self.port}",
             "--log.level=warn",
+            *self.web_flags(),
             *self._alerting_flags(),
         ]
 

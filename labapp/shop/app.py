@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..config import LabConfig, is_loopback
 from ..faults import FaultSwitch
+from ..hosted import jupyter_prefix
 from ..logs import AccessLogMiddleware
 from ..ratelimit import Throttle, make_limiter
 from ..resilience import BreakerStateCollector
@@ -29,12 +30,13 @@ from .accounts import make_accounts_router
 from .admin import make_admin_router
 from .clients import ClientTracker, TopClientsCollector
 from .controls import ControlsMiddleware, ShopControls
-from .docs import DOCS_PATHS, add_offline_docs
+from .docs import DOCS_PATHS, app_with_offline_docs
 from .downstream import Downstream
 from .fallbacks import StaleCache
 from .headers import SecurityHeadersMiddleware, ServerBannerMiddleware
 from .items import make_items_router
 from .payments import make_charge
+from .proxied import JupyterProxyPrefix
 from .release import ReleaseMiddleware, ShopRelease
 from .store import ShopStore
 
@@ -96,10 +98,7 @@ def make_shop_app(
         store.close()
 
     # debug=True is the planted flaw error-traces: Starlette then answers a 500 with the traceback.
-    app = FastAPI(
-        title="Busy Service Lab shop", lifespan=lifespan, debug="error-traces" in flaws, docs_url=None, redoc_url=None
-    )
-    add_offline_docs(app)
+    app = app_with_offline_docs(title="Busy Service Lab shop", lifespan=lifespan, debug="error-traces" in flaws)
     app.state.flaws = flaws
     app.state.store = store
     app.state.downstream = downstream
@@ -139,7 +138,9 @@ def make_shop_app(
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
         return Response(encoder(metrics.registry), media_type=content_type)
 
-    # Innermost: a bad release's 500 happens after routing, under its route's name.
+    # Innermost: behind a Jupyter server's proxy, the prefix goes back into the path for routing only.
+    app.add_middleware(JupyterProxyPrefix)
+    # A bad release's 500 happens after routing, under its route's name.
     app.add_middleware(ReleaseMiddleware, release=release)
     # Inside the metrics layer, so refused requests are counted and timed like any other.
     app.add_middleware(ControlsMiddleware, controls=controls, clients=clients, metrics=metrics)
@@ -151,8 +152,10 @@ def make_shop_app(
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))
     if "internals-exposed" not in flaws:
         app.add_middleware(LocalOnlyPaths, paths=(*DOCS_PATHS, "/metrics"))
-    if is_loopback(config.host):
+    if is_loopback(config.host) and jupyter_prefix() is None:
         # DNS rebinding: a page on another site, through a name that resolves to 127.0.0.1.
+        # Not on a hub or Binder: no browser shares the container's loopback there, and the
+        # pages come through the Jupyter server's proxy with its public Host (hosted.py).
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK_HOSTS, *config.allowed_hosts])
     if "security-headers-missing" in flaws:
         app.add_middleware(ServerBannerMiddleware)

@@ -1,39 +1,27 @@
 """The shop's /docs page, served from an installed package so it works offline.
 
 FastAPI's default /docs loads Swagger UI from a CDN: on a train, in a locked-down
-classroom or on a hub without internet it is a blank page. The swagger-ui-bundle
-package ships the same files; the shop serves them under /docs/assets.
+classroom or on a hub without internet it is a blank page. fastapi-offline ships
+the same files (Swagger UI 5, which reads FastAPI's OpenAPI 3.1; the older
+swagger-ui-bundle package's Swagger UI 4 only says "Unable to render this
+definition") and serves them under /docs/assets. Its links carry the ASGI
+``root_path``, so the page also works behind a Jupyter server's proxy (proxied.py).
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from starlette.responses import HTMLResponse
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+from typing import Any
 
-__all__ = ["DOCS_PATHS", "add_offline_docs"]
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+__all__ = ["ASSETS_PATH", "DOCS_PATHS", "app_with_offline_docs"]
 
 # What describes the shop's insides: for callers on this machine only (see access.LocalOnlyPaths).
 DOCS_PATHS = ("/docs", "/openapi.json")
+ASSETS_PATH = "/docs/assets"  # under /docs: the same access rule and the docs' CSP (headers.py) cover it
 
 
-def add_offline_docs(app: FastAPI) -> None:
-    """Serve Swagger UI at /docs with its scripts and styles from the installed package.
-
-    The app must be built with ``docs_url=None, redoc_url=None``. Links carry the
-    ASGI ``root_path``, so the page also works behind a prefix (a Jupyter proxy).
-    """
-    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title=f"{app.title} - API docs",
-            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
-            swagger_favicon_url=f"{root}/docs/assets/favicon-32x32.png",
-        )
+def app_with_offline_docs(**settings: Any) -> FastAPI:
+    """A FastAPI app (``settings`` as for FastAPI) with Swagger UI at /docs from local files, and no ReDoc."""
+    return FastAPIOffline(docs_url="/docs", redoc_url=None, static_url=ASSETS_PATH, **settings)
