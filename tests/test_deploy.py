@@ -74,7 +74,7 @@ def test_setup_script_is_valid_bash() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("vcpu,mem_gib,expected", [(4, 16, 5), (8, 32, 11), (16, 32, 23)])
+@pytest.mark.parametrize("vcpu,mem_gib,expected", [(4, 16, 7), (8, 32, 15), (16, 32, 31)])
 def test_the_learners_per_node_table_follows_its_formula(vcpu: int, mem_gib: int, expected: int) -> None:
     single = VALUES["singleuser"]
     by_cpu = int((vcpu - 0.5) // single["cpu"]["guarantee"])
