@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -59,13 +60,18 @@ def child_processes() -> set[int]:
     return kids
 
 
-def snapshot() -> dict[str, object]:
-    return {
-        "threads": sorted(t.name for t in threading.enumerate()),
-        "open files": len(open_files()),
-        "listening ports": listening_ports(),
-        "child processes": child_processes(),
-    }
+@dataclass(frozen=True)
+class Snapshot:
+    threads: list[str]
+    open_files: int
+    listening_ports: set[int]
+    child_processes: set[int]
+
+
+def snapshot() -> Snapshot:
+    return Snapshot(
+        sorted(t.name for t in threading.enumerate()), len(open_files()), listening_ports(), child_processes()
+    )
 
 
 @pytest.mark.timeout(240)
@@ -80,10 +86,10 @@ def test_fifty_start_stop_cycles_leave_the_process_as_they_found_it() -> None:
             lab.watch()  # a real Prometheus: a child process and a temp dir, which stop() must take away
         lab.stop()
         during = snapshot()
-        assert during["listening ports"] == before["listening ports"], f"cycle {cycle}: a port stayed bound"
-        assert during["child processes"] == before["child processes"], f"cycle {cycle}: a child process stayed"
+        assert during.listening_ports == before.listening_ports, f"cycle {cycle}: a port stayed bound"
+        assert during.child_processes == before.child_processes, f"cycle {cycle}: a child process stayed"
     after = snapshot()
     print(f"{CYCLES} cycles in {time.perf_counter() - started:.1f} s")
-    assert after["threads"] == before["threads"]
+    assert after.threads == before.threads
     # A few descriptors come and go with the garbage collector; a leak grows with every cycle.
-    assert after["open files"] <= before["open files"] + 5, (before["open files"], after["open files"])
+    assert after.open_files <= before.open_files + 5, (before.open_files, after.open_files)
