@@ -383,9 +383,9 @@ class Lab:
         return out
 
     def pages(self) -> hosted.Pages:
-        """Links for your browser to the shop's API docs and metrics, and the Prometheus and
-        Alertmanager UIs this kernel runs: ``http://127.0.0.1:PORT/...`` on your machine,
-        the Jupyter server's ``proxy/PORT/...`` on a JupyterHub or Binder (hosted.py).
+        """Links for your browser to the shop's API docs and metrics, and to the UI of the
+        Prometheus this kernel runs (``lab.watch()``): ``http://127.0.0.1:PORT/...`` on your
+        machine, through the Jupyter server's proxy on a JupyterHub or Binder (hosted.py).
         """
         self._require_running()
         pages = hosted.Pages()

@@ -315,14 +315,16 @@ def check_limit_config(lab: Lab, config: object) -> bool:
     finally:
         lab.extras.pop("ex08_shop").stop()
     assert isinstance(steady, LoadResult)  # not a background run
-    # The two late bursts are 0.15 s apart, so in any limit that holds they share
-    # one second: at most 10 of their 30 may pass. (Counted per burst, not by the
-    # client's clock, which a busy machine can skew by tens of milliseconds.)
+    # The two late bursts are sent 0.15 s apart, so in any limit that holds they share one second:
+    # at most 10 of their 30 may pass. On a busy machine they can take longer to serve (the second
+    # waits for the first): each request was let in between its send and its answer, so the bound
+    # counts the seconds from the first send to the last answer, as for the spoofed burst below.
     late = bursts[bursts["t"] >= 0.5]
+    span = float((late["t"] + late["latency_s"]).max() - late["t"].min())
     peak = int((late["status"] == 200).sum())
-    if peak > LIMIT_PER_S:
+    if peak > LIMIT_PER_S * (1 + int(span)):
         return fail(
-            f"{peak} requests of one client got through within 0.15 s, across a window edge",
+            f"{peak} requests of one client got through within {span:.2f} s, across a window edge",
             "how the limit counts matters at a window's edge: compare the rate_limit_strategy options",
         )
     rejected = sum(1 for r in steady.records if r.status == 429)

@@ -20,7 +20,9 @@ class DownstreamError(Exception):
     def __init__(self, service: str, outcome: str, detail: str) -> None:
         super().__init__(f"{service}: {outcome} ({detail})")
         self.service = service
-        self.outcome = outcome  # "timeout", "unreachable", "error" (5xx) or "rejected" (other)
+        # "timeout", "unreachable", "error" (5xx), "rejected" (other statuses) or "invalid" (a 200 the
+        # shop cannot read: not JSON, cut short, or missing what it needs)
+        self.outcome = outcome
         self.detail = detail
 
 
@@ -61,13 +63,23 @@ class Downstream:
         return self._clients[service]
 
     async def call(
-        self, service: str, method: str, path: str, *, expect: Collection[int] = (200,), **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        expect: Collection[int] = (200,),
+        fields: Collection[str] = (),
+        **kwargs: Any,
     ) -> httpx.Response:
         """Call ``service``; return its response if its status is in ``expect``, else raise DownstreamError.
 
         ``expect`` lists the answers the caller knows how to handle (200, and 404
         for a lookup). Anything else, a 503 or a 429 alike, is the dependency
         failing this call: outcome "error" for 5xx, "rejected" for other statuses.
+        A 200 must be a JSON object with every one of ``fields``; a page of HTML
+        from a misrouted proxy, JSON cut short, or ``{"error": ...}`` is outcome
+        "invalid", so the caller answers clearly instead of crashing with a 500.
         """
         start = time.perf_counter()
         outcome = "ok"
@@ -76,6 +88,10 @@ class Downstream:
             if response.status_code not in expect:
                 outcome = "error" if response.status_code >= 500 else "rejected"
                 raise DownstreamError(service, outcome, f"HTTP {response.status_code}")
+            problem = _unreadable(response, fields) if response.status_code == 200 else None
+            if problem is not None:
+                outcome = "invalid"
+                raise DownstreamError(service, outcome, problem)
             return response
         except httpx.TimeoutException as exc:
             outcome = "timeout"
@@ -91,3 +107,18 @@ class Downstream:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+def _unreadable(response: httpx.Response, fields: Collection[str]) -> str | None:
+    """Why a 200 is no use to the shop (not JSON, not an object, fields missing), or None if it is."""
+    kind = response.headers.get("content-type", "")
+    if "json" not in kind:
+        return f"content type {kind or 'none'!r}, not JSON"
+    try:
+        body = response.json()
+    except ValueError:
+        return f"JSON that does not parse ({len(response.content)} bytes)"
+    if not isinstance(body, dict):
+        return f"a JSON {type(body).__name__}, not an object"
+    missing = [name for name in fields if name not in body]
+    return f"no {', '.join(missing)} in the answer" if missing else None

@@ -19,7 +19,7 @@ __all__ = ["make_items_router"]
 async def _catalog_page(request: Request, page: Page) -> dict[str, object]:
     try:
         answer = await request.app.state.downstream.call(
-            "catalog", "GET", "/products", params={"offset": page.offset, "limit": page.limit}
+            "catalog", "GET", "/products", params={"offset": page.offset, "limit": page.limit}, fields=("items",)
         )
     except DownstreamError as exc:
         raise HTTPException(

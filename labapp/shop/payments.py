@@ -32,7 +32,10 @@ def make_charge(downstream: Downstream, config: LabConfig) -> tuple[Charge, LabC
 
     async def charge(payload: dict[str, Any]) -> httpx.Response:
         return await call_with_retries(
-            lambda: downstream.call("payments", "POST", "/charges", json=payload, expect=(200, 402)),
+            # Never retried when "invalid": a 200 the shop cannot read may still be a charge made.
+            lambda: downstream.call(
+                "payments", "POST", "/charges", json=payload, expect=(200, 402), fields=("charge_id", "status")
+            ),
             policy,
             retryable=is_payments_failure,
         )

@@ -45,7 +45,9 @@ async def _catalog_product(request: Request, product_id: int) -> dict[str, Any]:
     with _step(request, "load product") as span:
         span.set_attribute("product.id", product_id)
         try:
-            response = await _downstream(request).call("catalog", "GET", f"/products/{product_id}", expect=(200, 404))
+            response = await _downstream(request).call(
+                "catalog", "GET", f"/products/{product_id}", expect=(200, 404), fields=PUBLIC_PRODUCT_FIELDS
+            )
         except DownstreamError as exc:
             _failed(span, exc)
             # Essential dependency: without the catalog there is no page and no price.
@@ -75,7 +77,9 @@ async def product_page(request: Request, product_id: int) -> dict[str, object]:
             request.app.state.metrics.fallbacks.labels("recommender", served).inc()
             return page
         try:
-            recs = await _downstream(request).call("recommender", "GET", f"/recommendations/{product_id}")
+            recs = await _downstream(request).call(
+                "recommender", "GET", f"/recommendations/{product_id}", fields=("items",)
+            )
             page.update(recommendations=recs.json()["items"], degraded=False, recommendations_source="live")
             if request.app.state.recommendations_cache is not None:
                 request.app.state.recommendations_cache.put(product_id, page["recommendations"])
@@ -140,6 +144,10 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
         except DownstreamError as exc:
             _failed(span, exc)
             status = 504 if exc.outcome == "timeout" else 502
+            if exc.outcome == "invalid":  # it answered 200: the charge may have gone through
+                raise HTTPException(
+                    status, "payment service gave an answer the shop cannot read; check your orders before paying again"
+                ) from exc
             raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
     if charge.status_code == 402:
         raise HTTPException(402, "card declined")
