@@ -10,6 +10,8 @@ import ipaddress
 import warnings
 from dataclasses import dataclass, field
 
+from .arguments import number, whole_number
+
 __all__ = ["LabConfig", "LOOPBACK"]
 
 LOOPBACK = "127.0.0.1"
@@ -96,8 +98,10 @@ class LabConfig:
     payments_retry_attempts: int = 3
 
     def __post_init__(self) -> None:
-        if not 0 <= self.shop_port <= 65535:
-            raise ValueError(f"shop_port must be 0 (any free port) or 1-65535, got {self.shop_port}")
+        if isinstance(self.shop_port, bool) or not isinstance(self.shop_port, int) or not 0 <= self.shop_port <= 65535:
+            raise ValueError(f"shop_port must be 0 (any free port) or 1-65535, got {self.shop_port!r}")
+        whole_number("seed", self.seed, minimum=0)
+        whole_number("payments_retry_attempts", self.payments_retry_attempts, minimum=1, maximum=10)
         for name in (
             "catalog_timeout_s",
             "recommender_timeout_s",
@@ -126,8 +130,9 @@ class LabConfig:
             )
         if self.rate_limit_key not in ("address", "forwarded-blindly"):
             raise ValueError(f"rate_limit_key {self.rate_limit_key!r}: use 'address' or 'forwarded-blindly'")
-        if self.throttle_rate_per_s <= 0 or self.throttle_queue < 0 or self.throttle_max_wait_s <= 0:
-            raise ValueError("throttle_rate_per_s and throttle_max_wait_s must be positive, throttle_queue >= 0")
+        number("throttle_rate_per_s", self.throttle_rate_per_s, above=0, unit="requests a second")
+        whole_number("throttle_queue", self.throttle_queue, minimum=0)
+        number("throttle_max_wait_s", self.throttle_max_wait_s, above=0, unit="seconds")
         unknown = set(self.ready_requires) - {"catalog", "recommender", "payments"}
         if unknown:
             raise ValueError(

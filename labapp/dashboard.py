@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .arguments import number
 from .faults import Fault
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ class LiveDashboard:
     def __init__(self, lab: Lab, interval_s: float = 1.0, window_s: float = 60.0) -> None:
         import ipywidgets as widgets
 
-        if interval_s <= 0 or window_s < interval_s:
-            raise ValueError("interval_s must be positive and window_s at least one interval (e.g. 1.0 and 60.0)")
+        number("interval_s", interval_s, above=0, maximum=60, unit="seconds")
+        number("window_s", window_s, minimum=interval_s, unit="seconds (at least one interval)")
         self.lab = lab
         self.interval_s = interval_s
         self.ticks: deque[Tick] = deque(maxlen=int(window_s / interval_s) + 1)

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from . import hosted
+from .arguments import number, whole_number
 from .config import LabConfig
 from .faults import Fault, FaultSwitch, FaultWindow, Scenario, ScenarioRun, fault_windows
 from .load import LoadResult, LoadRun, run_closed_loop, run_open_loop, start_open_loop
@@ -525,6 +526,7 @@ class Lab:
         A real Prometheus where the binary is installed, else the embedded scraper;
         it prints which. Calling it again replaces the previous watcher.
         """
+        number("interval_s", interval_s, minimum=0.05, maximum=60, unit="seconds")
         self._require_running()
         targets = {"shop": self._shop_targets(), **{name: self.extras[name].url for name in extra}}
         self._discard(_WATCHER)
@@ -551,6 +553,7 @@ class Lab:
         from .alerts.rules import lab_rule_files
         from .alerts.stack import AlertingStack
 
+        number("repeat_interval_s", repeat_interval_s, above=0, unit="seconds")
         self._require_running()
         self._discard(_RESPONDER)
         self._discard(_WATCHER)
@@ -646,6 +649,7 @@ class Lab:
         from .alerts.stack import AlertingStack
         from .respond import SHOP_RUNBOOK, GuardRails, LiveResponder, Responder, Runbook, shop_actions
 
+        number("shed_share", shed_share, minimum=0, maximum=1)
         self._require_running()
         owned = self._owned.get(_WATCHER)
         stack = owned.thing if owned is not None else None
@@ -678,6 +682,8 @@ class Lab:
         """
         from .gameday import GameDay, draw, pick_scenario
 
+        if seed is not None:
+            whole_number("seed", seed, minimum=0)
         self._require_running()
         incident = draw(pick_scenario(scenario, seed), seed)
         watcher = self._watcher() or self.watch()
@@ -757,6 +763,8 @@ class Lab:
 
     def fault_windows(self, since: float | None = None) -> list[FaultWindow]:
         """Every fault that was on since ``since`` (Unix seconds), for shading plots."""
+        if since is not None:
+            number("since", since, minimum=0, unit="Unix seconds (e.g. time.time() before the run)")
         return fault_windows(self.switches.values(), since)
 
     def faults(self) -> Mapping[str, str]:

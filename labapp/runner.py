@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from .arguments import whole_number
 from .config import LOOPBACK
 
 __all__ = ["ServerThread", "quiet_server_errors", "wait_until_answers"]
@@ -35,7 +36,7 @@ class ServerThread:
         self.app = app
         self.name = name
         self.host = host
-        self.port = port
+        self.port = whole_number("port", port, minimum=0, maximum=65535)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ..arguments import number
 from ..observe.promql import Expr, PromQLError, Value, evaluate, parse, parse_duration
 from ..observe.store import Labels, SeriesStore
 from ..periodic import Periodic, TicksPeriodically
@@ -242,8 +243,8 @@ class AlertEvaluator(TicksPeriodically):
         notify: Callable[[dict[str, Any]], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if interval_s <= 0 or repeat_interval_s <= 0:
-            raise ValueError("interval_s and repeat_interval_s must be positive seconds")
+        number("interval_s", interval_s, above=0, unit="seconds")
+        number("repeat_interval_s", repeat_interval_s, above=0, unit="seconds")
         self.store = store
         self.recording_rules = list(rules[0])
         self.alert_rules = list(rules[1])

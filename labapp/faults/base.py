@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..arguments import number, whole_number
+
 __all__ = ["Fault", "NO_FAULT", "error_rate", "latency", "outage"]
+
+
+def _seconds(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    if value > 60:
+        raise ValueError(f"{name}={value} s is longer than any lab needs; use at most 60 s")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,13 @@ class Fault:
     error_rate: float = 0.0
     error_status: int = 500
     outage: bool = False
+
+    def __post_init__(self) -> None:
+        # Built by latency(), error_rate() and outage(), or by hand: checked either way.
+        _seconds("latency_s", self.latency_s)
+        _seconds("jitter_s", self.jitter_s)
+        number("error_rate", self.error_rate, minimum=0, maximum=1)
+        whole_number("error_status", self.error_status, minimum=400, maximum=599)
 
     def __add__(self, other: Fault) -> Fault:
         if not isinstance(other, Fault):
@@ -60,14 +77,6 @@ class Fault:
 NO_FAULT = Fault()
 
 
-def _seconds(name: str, value: float) -> float:
-    if not isinstance(value, (int, float)) or value < 0 or value != value:
-        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    if value > 60:
-        raise ValueError(f"{name}={value} s is longer than any lab needs; use at most 60 s")
-    return float(value)
-
-
 def latency(seconds: float, jitter_s: float = 0.0) -> Fault:
     """Every request waits ``seconds`` plus a uniform random 0..``jitter_s``."""
     return Fault(latency_s=_seconds("seconds", seconds), jitter_s=_seconds("jitter_s", jitter_s))
@@ -80,7 +89,7 @@ def error_rate(fraction: float, status: int = 500) -> Fault:
             f" (did you mean {fraction / 100:g}?)" if isinstance(fraction, (int, float)) and 1 < fraction <= 100 else ""
         )
         raise ValueError(f"error_rate takes a fraction between 0 and 1, got {fraction!r}{hint}")
-    if not isinstance(status, int) or not 400 <= status <= 599:
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         raise ValueError(f"status must be an HTTP error status 400-599, got {status!r}")
     return Fault(error_rate=float(fraction), error_status=status)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..arguments import number
 from ..load import LoadResult, LoadRun, Target, checkout, get
 from ..shop.clients import TOP_WINDOW_S
 from .events import Event, make_event
@@ -56,8 +57,8 @@ class GameDayRun:
     """
 
     def __init__(self, lab: Lab, incident: Incident, *, duration_s: float = 36.0, time_scale: float = 1.0) -> None:
-        if not 0.25 <= time_scale <= 1.0:
-            raise ValueError(f"time_scale is between 0.25 and 1, got {time_scale}")
+        number("time_scale", time_scale, minimum=0.25, maximum=1.0)
+        number("duration_s", duration_s, above=0, maximum=90, unit="seconds")
         start_s = incident.truth.start_s * time_scale
         if duration_s < start_s + 8:
             raise ValueError(f"duration_s={duration_s} leaves under 8 s of fault after its start at {start_s:g} s")

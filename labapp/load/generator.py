@@ -31,6 +31,7 @@ import httpx
 from tqdm import tqdm
 
 from ..aio import run_sync
+from ..arguments import number, whole_number
 from ..periodic import describe_error
 from .progress import progress_bar
 from .result import LoadResult, Record
@@ -202,10 +203,8 @@ def _closed_plan(
     if not isinstance(users, int) or not 1 <= users <= 1000:
         raise ValueError(f"users must be an integer 1..1000, got {users!r}")
     _check_positive("duration_s", duration_s, MAX_DURATION_S, "seconds")
-    if think_s < 0:
-        raise ValueError(f"think_s must be >= 0 seconds, got {think_s}")
-    if not 1 <= max_requests <= MAX_REQUESTS:
-        raise ValueError(f"max_requests must be 1..{MAX_REQUESTS}, got {max_requests}")
+    number("think_s", think_s, minimum=0, unit="seconds")
+    whole_number("max_requests", max_requests, minimum=1, maximum=MAX_REQUESTS)
     plan = _Plan(base_url, targets, clients or users, users, timeout_s, random.Random(seed), None)
     plan.mode, plan.duration_s, plan.rate = "closed", duration_s, None
     plan.think_s = think_s

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..arguments import whole_number
+
 __all__ = ["Target", "TargetMix", "checkout", "get"]
 
 
@@ -26,8 +28,7 @@ class Target:
             raise ValueError(f"a target path starts with '/', got {self.path!r}")
         if self.method.upper() not in {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}:
             raise ValueError(f"unknown HTTP method {self.method!r}")
-        if self.ids < 1:
-            raise ValueError(f"ids must be at least 1, got {self.ids}")
+        whole_number("ids", self.ids, minimum=1)
 
     def render(self, rng: random.Random) -> tuple[str, str, Mapping[str, Any] | None]:
         """(method, path, json) for one request."""

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from pythonjsonlogger.json import JsonFormatter
 
+from ..arguments import number, whole_number
 from .analysis import logs_frame
 from .filters import Redactor, SuccessSampler, TraceContext
 
@@ -79,10 +80,13 @@ class LogCapture:
         max_bytes: int = 1_000_000,
         backups: int = 2,
     ) -> None:
-        if max_lines < 1:
-            raise ValueError(f"max_lines must be at least 1, got {max_lines}")
-        if max_bytes < 1_000:
-            raise ValueError(f"max_bytes must be at least 1000 (one line is ~400 bytes), got {max_bytes}")
+        whole_number("max_lines", max_lines, minimum=1)
+        # One line is ~400 bytes.
+        whole_number("max_bytes", max_bytes, minimum=1_000)
+        whole_number("backups", backups, minimum=0)
+        if isinstance(sample_ratio, bool) or not isinstance(sample_ratio, (int, float)) or not 0 <= sample_ratio <= 1:
+            raise ValueError(f"sample_ratio is the share of ordinary requests kept, 0.0 to 1.0; got {sample_ratio!r}")
+        number("slow_ms", slow_ms, minimum=0, unit="milliseconds")
         self.max_lines = max_lines
         self.path = Path(path) if path is not None else None
         self.filters: list[logging.Filter] = [TraceContext()]

@@ -67,7 +67,7 @@ class SuccessSampler(logging.Filter):
 
     def __init__(self, ratio: float, slow_ms: float = 250.0, seed: int = 0) -> None:
         super().__init__()
-        if not 0.0 <= ratio <= 1.0:
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0.0 <= ratio <= 1.0:
             raise ValueError(f"ratio is the share of ordinary requests kept, 0.0 to 1.0; got {ratio!r}")
         self.ratio = ratio
         self.slow_ms = slow_ms

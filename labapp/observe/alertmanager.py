@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from ..arguments import number
 from .process import ManagedProcess, find_binary
 
 if TYPE_CHECKING:  # labapp.alerts imports this module
@@ -90,8 +91,9 @@ class AlertmanagerServer(ManagedProcess):
             )
         if not receiver_url.startswith(("http://", "https://")):
             raise ValueError(f"receiver_url must be an http(s) base URL like receiver.url, got {receiver_url!r}")
-        if group_interval_s <= 0 or repeat_interval_s <= 0:
-            raise ValueError("group_interval_s and repeat_interval_s must be above zero (Alertmanager rejects 0)")
+        # Above zero: Alertmanager rejects 0.
+        number("group_interval_s", group_interval_s, above=0, unit="seconds")
+        number("repeat_interval_s", repeat_interval_s, above=0, unit="seconds")
         if repeat_interval_s < group_interval_s:
             raise ValueError(
                 f"repeat_interval_s ({repeat_interval_s:g}) is shorter than group_interval_s ({group_interval_s:g}): "

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from ..arguments import number
 from .frames import result_frame
 from .process import ManagedProcess, find_binary
 from .scrape import _check_range, instances_of
@@ -47,6 +48,8 @@ class PrometheusServer(ManagedProcess):
         host: str = "127.0.0.1",
         alertmanager_url: str | None = None,
     ) -> None:
+        # Checked first: Prometheus itself would only refuse it in a log line at start-up.
+        interval_s = number("interval_s", interval_s, minimum=0.05, maximum=60, unit="seconds")
         found = binary or find_prometheus()
         if found is None:
             raise FileNotFoundError(

@@ -16,6 +16,7 @@ import httpx
 import pandas as pd
 from prometheus_client.parser import text_string_to_metric_families
 
+from ..arguments import number
 from ..periodic import Periodic, TicksPeriodically
 from .frames import result_frame
 from .promql import evaluate, parse
@@ -43,8 +44,7 @@ class Scraper(TicksPeriodically):
     ) -> None:
         if not targets:
             raise ValueError("give at least one target, e.g. {'shop': lab.url}")
-        if not 0.05 <= interval_s <= 60:
-            raise ValueError(f"interval_s must be 0.05..60 seconds, got {interval_s}")
+        interval_s = number("interval_s", interval_s, minimum=0.05, maximum=60, unit="seconds")
         self._targets = {job: instances_of(job, urls) for job, urls in targets.items()}
         self.interval_s = interval_s
         self.store = SeriesStore()

@@ -59,8 +59,8 @@ def scan(
     ``planted`` names the flaws the shop was built with, for the score.
     ``fuzz_examples=0`` skips fuzzing.
     """
-    if fuzz_examples < 0:
-        raise ValueError(f"fuzz_examples is a number of inputs per operation (0 = no fuzzing), got {fuzz_examples}")
+    if isinstance(fuzz_examples, bool) or not isinstance(fuzz_examples, int) or fuzz_examples < 0:
+        raise ValueError(f"fuzz_examples is a number of inputs per operation (0 = no fuzzing), got {fuzz_examples!r}")
     started = time.monotonic()
     target = ScanTarget(url, app)  # type: ignore[arg-type]
     # A shop with error-traces re-raises after answering; uvicorn would print each traceback.

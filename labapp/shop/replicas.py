@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp
 
+from ..arguments import whole_number
 from ..config import LOOPBACK
 from ..proxy import RoundRobin, make_proxy_app
 from ..runner import ServerThread
@@ -43,8 +44,8 @@ class ShopReplicas:
         start_timeout_s: float = 10.0,
         on_change: Callable[[list[str]], None] | None = None,
     ) -> None:
-        if not 1 <= max_replicas <= 16:
-            raise ValueError(f"max_replicas must be 1..16 (each is a server in this kernel), got {max_replicas!r}")
+        # At most 16: each is a server in this kernel.
+        whole_number("max_replicas", max_replicas, minimum=1, maximum=16)
         self._build = build
         self.host = host
         self.max_replicas = max_replicas
@@ -58,8 +59,7 @@ class ShopReplicas:
 
     def start(self, replicas: int = 1) -> ShopReplicas:
         """Start the balancer and ``replicas`` replicas behind it."""
-        if not 1 <= replicas <= self.max_replicas:
-            raise ValueError(f"replicas must be 1..{self.max_replicas}, got {replicas!r}")
+        whole_number("replicas", replicas, minimum=1, maximum=self.max_replicas)
         self.balancer.start(self.start_timeout_s)
         for _ in range(replicas):
             self.add()

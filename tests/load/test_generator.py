@@ -111,7 +111,7 @@ def test_open_loop_rejects_bad_arguments_helpfully(options: dict, message: str) 
         ({"users": 0}, r"users must be an integer 1\.\.1000"),
         ({"users": 2.5}, r"users must be an integer"),
         ({"duration_s": 0}, r"duration_s must be in"),
-        ({"think_s": -1}, r"think_s must be >= 0"),
+        ({"think_s": -1}, r"think_s must be a number of seconds, at least 0"),
         ({"max_requests": 0}, r"max_requests must be"),
     ],
 )
@@ -138,7 +138,7 @@ def test_targets_render_ids_and_bodies() -> None:
 def test_target_checks_its_fields() -> None:
     with pytest.raises(ValueError, match="unknown HTTP method"):
         Target("FETCH", "/x")
-    with pytest.raises(ValueError, match="ids must be at least 1"):
+    with pytest.raises(ValueError, match="ids must be a whole number, at least 1"):
         get("/x/{id}", ids=0)
 
 

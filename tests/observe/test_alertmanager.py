@@ -108,7 +108,7 @@ def test_config_passes_amtool_check_config(tmp_path: Path) -> None:
 def test_bad_settings_are_clear_errors() -> None:
     with pytest.raises(ValueError, match="repeat_interval_s .* is shorter than group_interval_s"):
         AlertmanagerServer("http://127.0.0.1:1", group_interval_s=5, repeat_interval_s=2, binary=NOT_RUN)
-    with pytest.raises(ValueError, match="above zero"):
+    with pytest.raises(ValueError, match="group_interval_s must be a number of seconds above 0"):
         AlertmanagerServer("http://127.0.0.1:1", group_interval_s=0, binary=NOT_RUN)
     with pytest.raises(ValueError, match="base URL"):
         AlertmanagerServer("127.0.0.1:1", binary=NOT_RUN)
