@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 from prometheus_client import CollectorRegistry
 
+from .arguments import number
 from .load import LoadResult
 from .observe.promql.functions import bucket_quantile
 
@@ -16,6 +17,7 @@ __all__ = [
     "arrival_rate",
     "bucket_counts",
     "burn_rate",
+    "compare_runs",
     "error_mask",
     "latency_percentiles",
     "poll",
@@ -67,6 +69,33 @@ def latency_percentiles(
     grouped = frame.assign(window=window).groupby("window")["latency_s"]
     out = pd.DataFrame({f"p{p:g}": grouped.quantile(p / 100) * 1000 for p in percentiles})
     return out.reset_index().rename(columns={"window": "t"})
+
+
+def compare_runs(runs: Mapping[str, LoadResult], slow_s: float = 0.5) -> pd.DataFrame:
+    """Load runs side by side, one row each: requests, achieved rate, latency percentiles (ms)
+    and the share of requests slower than ``slow_s``.
+
+    Latency is each run's own: from the scheduled send for ``lab.load`` (open loop),
+    from the send for ``lab.load_closed``, where the two are the same moment.
+    """
+    if not isinstance(runs, Mapping) or not runs:
+        raise TypeError("runs maps a name to a LoadResult, e.g. {'open loop': lab.load(...)}")
+    for name, run in runs.items():
+        if not isinstance(run, LoadResult):
+            raise TypeError(f"runs[{name!r}] is a {type(run).__name__}; expected a LoadResult (what lab.load returns)")
+    number("slow_s", slow_s, above=0, unit="seconds")
+    rows = {}
+    for name, run in runs.items():
+        summary = run.summary()
+        latency = run.to_frame()["latency_s"]
+        rows[name] = {
+            "mode": run.mode,
+            "requests": summary["requests"],
+            "req/s": summary.get("achieved_rate", 0.0),
+            **{key: summary.get(key, math.nan) for key in ("p50_ms", "p95_ms", "p99_ms", "max_ms")},
+            f"slower than {slow_s:g} s": f"{(latency > slow_s).mean():.0%}" if len(latency) else "-",
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def bucket_counts(registry: CollectorRegistry, metric: str, **labels: str) -> list[tuple[float, float]]:

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from labapp.analysis import (
     bucket_counts,
+    compare_runs,
     error_mask,
     latency_percentiles,
     poll,
@@ -181,3 +182,33 @@ def test_burn_rate_and_budget_from_records() -> None:
     assert at.loc[10.0, "budget_left_pct"] == pytest.approx(0.0)  # 10 errors = exactly the 10% budget
     with pytest.raises(ValueError, match="fraction"):
         burn_rate(frame, slo=99.9)
+
+
+def _run(latencies: list[float], mode: str) -> LoadResult:
+    records = [
+        Record(scheduled=100 + i, sent=100 + i, latency_s=lat, service_time_s=lat, status=200, method="GET",
+               path="/", client="c")
+        for i, lat in enumerate(latencies)
+    ]  # fmt: skip
+    return LoadResult(records, mode=mode, started=100.0, duration_s=len(latencies), target_rate=None)
+
+
+def test_compare_runs_puts_the_same_columns_side_by_side() -> None:
+    stalled = _run([0.01] * 15 + [1.0] * 5, "open")
+    hidden = _run([0.01] * 19 + [1.0], "closed")
+    table = compare_runs({"open": stalled, "closed": hidden}, slow_s=0.5)
+    assert table.index.tolist() == ["open", "closed"]
+    assert table["mode"].tolist() == ["open", "closed"]
+    assert table["requests"].tolist() == [20, 20]
+    assert table["slower than 0.5 s"].tolist() == ["25%", "5%"]
+    assert table.loc["open", "p95_ms"] == 1000.0
+    assert table.loc["closed", "p50_ms"] == 10.0
+
+
+def test_compare_runs_says_what_it_takes() -> None:
+    with pytest.raises(TypeError, match="runs maps a name to a LoadResult"):
+        compare_runs([_run([0.01], "open")])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"runs\['a'\] is a str"):
+        compare_runs({"a": "fast"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="slow_s must be a number of seconds above 0"):
+        compare_runs({"a": _run([0.01], "open")}, slow_s=0)

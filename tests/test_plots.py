@@ -89,6 +89,9 @@ def _figures(
         "plot_latency_over_time": lambda: plots.plot_latency_over_time(result, faults=faults),
         "plot_rates": lambda: plots.plot_rates(result, faults=faults, window_s=0.5),
         "plot_status_mix": lambda: plots.plot_status_mix(result),
+        "plot_request_latencies": lambda: plots.plot_request_latencies(
+            {"open loop": result, "closed loop": result}, faults=faults, slow_s=0.05
+        ),
         "plot_bucket_comparison": lambda: plots.plot_bucket_comparison(result, buckets),
         "plot_query": lambda: plots.plot_query(
             query,
@@ -434,6 +437,7 @@ def test_windowed_values_are_steps_from_the_window_start(
         "plot_alert_timeline",
         "plot_budget_burn",
         "plot_breaker_timeline",
+        "plot_request_latencies",
     ],
 )
 def test_legends_sit_outside_the_data(name: str, result: LoadResult, faults: list[FaultWindow]) -> None:
@@ -539,3 +543,17 @@ def test_game_day_has_a_panel_per_signal_zero_errors_before_any_and_the_windows_
     with pytest.raises(ValueError, match="give at least one of"):
         plots.plot_game_day({}, t0=STARTED)
     figure.canvas.draw()
+
+
+def test_request_latencies_get_a_panel_per_run_that_counts_the_slow_ones(
+    result: LoadResult, faults: list[FaultWindow]
+) -> None:
+    slow = int((result.to_frame()["latency_s"] > 0.05).sum())
+    figure = plots.plot_request_latencies({"open loop": result, "closed loop": result}, faults=faults, slow_s=0.05)
+    assert [ax.get_title().splitlines() for ax in figure.axes] == [
+        [name, f"{slow} of {len(result.records)} requests above 0.05 s"] for name in ("open loop", "closed loop")
+    ]
+    assert figure.axes[0].get_ylabel() and all(ax.get_xlabel() for ax in figure.axes)
+    assert [len(ax.lines[0].get_xdata()) for ax in figure.axes] == [len(result.records)] * 2
+    with pytest.raises(TypeError, match="runs maps a name to a LoadResult"):
+        plots.plot_request_latencies([result])  # type: ignore[arg-type]

@@ -8,7 +8,13 @@ Times on the x axis are seconds since the load run started; fault windows from
 from .alerts import plot_alert_timeline, plot_budget_burn
 from .gameday import plot_game_day
 from .health import plot_uptime
-from .load import plot_latency_histogram, plot_latency_over_time, plot_rates, plot_status_mix
+from .load import (
+    plot_latency_histogram,
+    plot_latency_over_time,
+    plot_rates,
+    plot_request_latencies,
+    plot_status_mix,
+)
 from .metrics import plot_bucket_comparison, plot_query, plot_series, plot_series_counts
 from .ratelimit import plot_allowed_by_client, plot_window_strategies
 from .resilience import plot_breaker_timeline
@@ -28,6 +34,7 @@ __all__ = [
     "plot_latency_over_time",
     "plot_query",
     "plot_rates",
+    "plot_request_latencies",
     "plot_response_timeline",
     "plot_series",
     "plot_series_counts",

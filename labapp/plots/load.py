@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -14,7 +15,13 @@ from ..faults import FaultWindow
 from ..load import LoadResult
 from .base import axes_or_new, legend_outside, scale_for_range, shade_faults, step_windows
 
-__all__ = ["plot_latency_histogram", "plot_latency_over_time", "plot_rates", "plot_status_mix"]
+__all__ = [
+    "plot_latency_histogram",
+    "plot_latency_over_time",
+    "plot_rates",
+    "plot_request_latencies",
+    "plot_status_mix",
+]
 
 
 def plot_latency_histogram(result: LoadResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
@@ -108,3 +115,40 @@ def plot_status_mix(result: LoadResult, *, ax: Axes | None = None, title: str | 
     errors = error_mask(frame).mean() * 100
     ax.set_title(title or f"What did clients get back? ({errors:.1f}% errors)")
     return ax.figure  # type: ignore[return-value]
+
+
+def plot_request_latencies(
+    runs: Mapping[str, LoadResult],
+    *,
+    faults: Sequence[FaultWindow] | None = None,
+    slow_s: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One panel per run, one dot per request: when it was due and how long it took.
+
+    Percentiles hide how *many* requests met a stall; dots show it. ``faults``
+    are shaded in each panel where they fall inside its run; ``slow_s`` draws a line.
+    """
+    if not isinstance(runs, Mapping) or not runs or not all(isinstance(r, LoadResult) for r in runs.values()):
+        raise TypeError("runs maps a name to a LoadResult, e.g. {'open loop': lab.load(...)}")
+    size = (5.2 * len(runs), 4.0)
+    figure, grid = plt.subplots(1, len(runs), figsize=size, sharey=True, squeeze=False, layout="constrained")
+    axes = grid[0]
+    for ax, (name, run) in zip(axes, runs.items(), strict=True):
+        frame = run.to_frame()
+        shade_faults(ax, faults, run.started, run.duration_s)
+        ax.plot(frame["t"], frame["latency_s"] * 1000, ".", color="tab:blue", alpha=0.7, label="one request")
+        if slow_s is not None:
+            slow = int((frame["latency_s"] > slow_s).sum())
+            ax.axhline(slow_s * 1000, color="black", linestyle=":", label=f"{slow_s:g} s")
+            name = f"{name}\n{slow} of {len(frame)} requests above {slow_s:g} s"
+        ax.set_yscale("log")
+        ax.set_xlim(0, run.duration_s)
+        ax.set_xlabel("time the request was due (s since the run started)")
+        ax.set_title(name, fontsize="medium")
+    axes[0].set_ylabel("latency (ms, log scale)")
+    # One legend for every panel, under them, where it hides no dot.
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize="small")
+    figure.suptitle(title or "Same stall, two clients: how many requests met it?")
+    return figure
