@@ -62,22 +62,24 @@ def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout_s
 
 
 class ServerProcess:
-    """``uvicorn --factory apps:<factory>`` in its own process, pinned with taskset."""
+    """``uvicorn --factory <module>:<factory>`` in its own process, pinned with taskset; ``env`` adds variables."""
 
-    def __init__(self, factory: str, cpu: str = "0") -> None:
+    def __init__(self, factory: str, cpu: str = "0", module: str = "apps", env: dict[str, str] | None = None) -> None:
         self.factory = factory
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         cmd = [
             "taskset", "-c", cpu,
-            sys.executable, "-m", "uvicorn", f"apps:{factory}", "--factory",
+            sys.executable, "-m", "uvicorn", f"{module}:{factory}", "--factory",
             "--app-dir", str(HERE),
             "--host", LOOPBACK, "--port", str(self.port),
             "--log-level", "warning", "--no-access-log",
             "--no-proxy-headers", "--lifespan", "off",
         ]  # fmt: skip
         # taskset execs python, so proc.pid is the server's own pid.
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent, env={**os.environ, **(env or {})}
+        )
 
     @property
     def pid(self) -> int:

@@ -1,0 +1,198 @@
+"""What each of the shop's layers costs, one by one and all together, against bare FastAPI and its peers.
+
+    python benchmarks/overhead.py [--rounds 3] [--duration 5] [--connections 32] [--json]
+
+Variants (benchmarks/stacks.py), each served by uvicorn in its own process
+pinned to core 0, with wrk (one thread) pinned to core 1, on 127.0.0.1, asking
+for ``/products/<1..1000>``:
+
+    bare                the product route, no layer
+    limiter             + the shop's slowapi Limiter on the route (never refusing)
+    metrics             + the lab's MetricsMiddleware
+    logs                + AccessLogMiddleware with a LogCapture listening (JSON lines)
+    tracing             + Tracing.instrument_app: a SERVER span per request, exported in memory
+    full                all four, in the shop's order
+    seed                the seed's @app.middleware("http") metrics
+    instrumentator      prometheus-fastapi-instrumentator, defaults
+    starlette_exporter  starlette-exporter's PrometheusMiddleware, defaults
+    otel_defaults       OpenTelemetry's FastAPIInstrumentor with its defaults
+
+Each round runs bare, limiter, bare, metrics, bare, ... bare; each run gets a
+fresh server and 1 s of warm-up. A variant's ratios are taken against the mean
+of the bare runs just before and after it (this VM's speed drifts), then the
+median over rounds: req/s ratio = variant/bare, CPU ratio = bare CPU per
+request / variant CPU per request (1.0 = as cheap as bare).
+Where a variant traces, spans exported during the run are counted against the
+requests wrk saw answered: "dropped" is how many answered requests have no span.
+
+With ``--json`` the last line is one JSON object: each variant's req/s ratio to
+bare, for example ``{"metrics": 0.96, "full": 0.81, ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import statistics
+import sys
+import time
+
+from _bench import ServerProcess, cpu_seconds, http_get, install_sigterm_as_interrupt, run_wrk
+
+LAYER_VARIANTS = {
+    "bare": "",
+    "limiter": "limiter",
+    "metrics": "metrics",
+    "logs": "logs",
+    "tracing": "tracing",
+    "full": "limiter,metrics,logs,tracing",
+}
+PEER_VARIANTS = ("seed", "instrumentator", "starlette_exporter", "otel_defaults")
+ORDER = [*LAYER_VARIANTS, *PEER_VARIANTS]
+TRACED = {"tracing", "full", "otel_defaults"}
+TARGETS = {"metrics": 0.95, "full": 0.80}
+PEER_MODULES = {"instrumentator": "prometheus_fastapi_instrumentator", "starlette_exporter": "starlette_exporter"}
+
+
+def _server(variant: str) -> ServerProcess:
+    if variant in LAYER_VARIANTS:
+        return ServerProcess("make_stack", module="stacks", env={"OVERHEAD_LAYERS": LAYER_VARIANTS[variant]})
+    return ServerProcess("make_peer", module="stacks", env={"OVERHEAD_PEER": variant})
+
+
+def _spans(server: ServerProcess) -> int:
+    return int(json.loads(http_get(server.url + "/health")[1])["spans"])
+
+
+def measure(variant: str, duration: float, warmup: float, connections: int) -> dict:
+    with _server(variant) as server:
+        server.wait_ready("/products/1")
+        status, body = http_get(server.url + "/products/7")
+        if status != 200 or json.loads(body) != {"product_id": 7}:
+            raise RuntimeError(f"{variant}: unexpected answer {status} {body!r}")
+        run_wrk(server.url, warmup, connections)
+        time.sleep(0.2)  # let the warm-up's last requests finish before counting
+        spans0 = _spans(server) if variant in TRACED else 0
+        cpu0 = cpu_seconds(server.pid)
+        result = run_wrk(server.url, duration, connections)
+        cpu1 = cpu_seconds(server.pid)
+        time.sleep(0.2)  # requests wrk gave up on at its deadline end their spans now
+        spans = _spans(server) - spans0 if variant in TRACED else 0
+    errors = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    if errors:
+        print(f"  warning: {variant}: {errors} wrk errors {result}", file=sys.stderr)
+    result.update(
+        cpu_us_per_req=(cpu1 - cpu0) / result["requests"] * 1e6,
+        errors=errors,
+        spans=spans,
+        dropped=max(0, result["requests"] - spans) if variant in TRACED else 0,
+    )
+    return result
+
+
+def bracket(before: dict, after: dict) -> dict:
+    """The bare server's speed while a variant ran: the mean of the bare runs just before and after it."""
+    return {key: (before[key] + after[key]) / 2 for key in ("rps", "cpu_us_per_req")}
+
+
+def summarise(runs: dict[str, list[dict]], references: dict[str, list[dict]]) -> list[dict]:
+    """One row per variant: medians, and ratios to the bare runs around each of its runs."""
+    rows = []
+    for variant, rs in runs.items():
+        bare = references.get(variant, rs)
+        cpu_ratios = [b["cpu_us_per_req"] / r["cpu_us_per_req"] for r, b in zip(rs, bare, strict=True)]
+        rows.append(
+            {
+                "variant": variant,
+                "rps": statistics.median(r["rps"] for r in rs),
+                "p99_ms": statistics.median(r["p99_us"] for r in rs) / 1e3,
+                "cpu_us": statistics.median(r["cpu_us_per_req"] for r in rs),
+                "rps_ratio": statistics.median(r["rps"] / b["rps"] for r, b in zip(rs, bare, strict=True)),
+                "cpu_ratio": statistics.median(cpu_ratios),
+                "cpu_range": (min(cpu_ratios), max(cpu_ratios)),
+                "spans": sum(r["spans"] for r in rs),
+                "dropped": sum(r["dropped"] for r in rs),
+                "traced": variant in TRACED,
+            }
+        )
+    return rows
+
+
+def print_table(rows: list[dict], rounds: int) -> None:
+    print(f"\nmedians over {rounds} rounds, each variant against the bare runs around it")
+    print(
+        "| variant | req/s | p99 ms | CPU µs/req | req/s vs bare | CPU vs bare | CPU ratio range | server spans / dropped |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        spans = f"{r['spans']:,} / {r['dropped']}" if r["traced"] else "-"
+        low, high = r["cpu_range"]
+        print(f"| {r['variant']} | {r['rps']:,.0f} | {r['p99_ms']:.2f} | {r['cpu_us']:.1f} | {r['rps_ratio']:.2f} | "
+              f"{r['cpu_ratio']:.2f} | {low:.2f}-{high:.2f} | {spans} |")  # fmt: skip
+    by_name = {r["variant"]: r for r in rows}
+    for variant, target in TARGETS.items():
+        if variant in by_name:
+            ratio = by_name[variant]["rps_ratio"]
+            verdict = "meets" if ratio >= target else "misses"
+            dropped = by_name[variant]["dropped"]
+            extra = f", {dropped} spans dropped" if by_name[variant]["traced"] else ""
+            print(f"{variant}: req/s ratio {ratio:.2f} {verdict} the target of {target}{extra}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of measured load per run")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured load per server")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--variants", default=",".join(ORDER), help="comma-separated, from " + ",".join(ORDER))
+    parser.add_argument("--json", action="store_true", help="end with one JSON line: variant -> req/s ratio")
+    args = parser.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = set(variants) - set(ORDER)
+    if unknown:
+        parser.error(f"unknown variants {sorted(unknown)}; choose from {','.join(ORDER)}")
+    if args.rounds < 1 or args.duration < 1:
+        parser.error("--rounds and --duration must be at least 1")
+    variants = ["bare", *(v for v in variants if v != "bare")]
+    for variant in variants:
+        if variant in PEER_MODULES and importlib.util.find_spec(PEER_MODULES[variant]) is None:
+            parser.error(f"{variant} needs {PEER_MODULES[variant]}: pip install -r benchmarks/requirements.txt "
+                         f"(or leave it out of --variants)")  # fmt: skip
+    install_sigterm_as_interrupt()
+    print(f"python {platform.python_version()}, {args.rounds} rounds x {args.duration} s, "
+          f"wrk -t1 -c{args.connections}, server on core 0, wrk on core 1", flush=True)  # fmt: skip
+    runs: dict[str, list[dict]] = {v: [] for v in variants}
+    references: dict[str, list[dict]] = {v: [] for v in variants[1:]}
+
+    def run(rnd: int, variant: str) -> dict:
+        r = measure(variant, args.duration, args.warmup, args.connections)
+        runs[variant].append(r)
+        print(f"round {rnd} {variant:<19} {r['rps']:7.0f} req/s  p99 {r['p99_us'] / 1e3:6.2f} ms  "
+              f"cpu {r['cpu_us_per_req']:6.1f} µs/req  spans {r['spans']} dropped {r['dropped']}", flush=True)  # fmt: skip
+        return r
+
+    try:
+        for rnd in range(1, args.rounds + 1):
+            # bare, A, bare, B, bare, ...: this VM's speed drifts within minutes,
+            # so each variant is compared with the bare runs right around it.
+            before = run(rnd, "bare")
+            for variant in variants[1:]:
+                run(rnd, variant)
+                after = run(rnd, "bare")
+                references[variant].append(bracket(before, after))
+                before = after
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        return 130
+    rows = summarise(runs, references)
+    print_table(rows, args.rounds)
+    if args.json:
+        print(json.dumps({r["variant"]: round(r["rps_ratio"], 3) for r in rows if r["variant"] != "bare"}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""benchmarks/overhead.py measures what it says: each named layer is on in its app, and off in the others.
+
+A layer that silently did nothing (a log nobody listens to, a span never exported)
+would make its variant look free; these checks call each app in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+import overhead  # noqa: E402
+import stacks  # noqa: E402
+
+from labapp.telemetry import MetricsMiddleware  # noqa: E402
+
+
+def _get(app: FastAPI, path: str) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
+            return await client.get(path)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    built: list[FastAPI] = []
+
+    def build(layers: str) -> FastAPI:
+        monkeypatch.setenv("OVERHEAD_LAYERS", layers)
+        built.append(stacks.make_stack())
+        return built[-1]
+
+    yield build
+    for app in built:  # a log capture listens on the shared "labapp" logger until stopped
+        if hasattr(app.state, "log_capture"):
+            app.state.log_capture.stop()
+
+
+@pytest.mark.parametrize("variant", list(overhead.LAYER_VARIANTS))
+def test_each_variant_has_exactly_its_layers(stack, variant: str) -> None:  # type: ignore[no-untyped-def]
+    layers = set(filter(None, overhead.LAYER_VARIANTS[variant].split(",")))
+    app = stack(overhead.LAYER_VARIANTS[variant])
+    answer = _get(app, "/products/7")
+    assert answer.status_code == 200 and answer.json() == {"product_id": 7}
+    assert ("x-ratelimit-limit" in answer.headers) == ("limiter" in layers)
+    assert _get(app, "/health").json()["spans"] == (1 if "tracing" in layers else 0)
+    assert any(m.cls is MetricsMiddleware for m in app.user_middleware) == ("metrics" in layers)
+    if "logs" in layers:
+        lines = app.state.log_capture.records()  # the product page, then /health
+        assert [(r["route"], r["status"]) for r in lines] == [("/products/{product_id}", 200), ("/health", 200)]
+        assert bool(lines[0].get("trace_id")) == ("tracing" in layers)
+    else:
+        assert not logging.getLogger("labapp.access.shop").isEnabledFor(logging.INFO)
+
+
+def test_an_unknown_layer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OVERHEAD_LAYERS", "metrics,tracng")
+    with pytest.raises(ValueError, match=r"unknown \['tracng'\]"):
+        stacks.make_stack()
+
+
+def test_ratios_are_taken_against_the_bare_runs_around_each_run() -> None:
+    def run(rps: float, cpu: float) -> dict:
+        return {"rps": rps, "cpu_us_per_req": cpu, "p99_us": 1000.0, "spans": 0, "dropped": 0}
+
+    runs = {"bare": [run(1000, 100), run(800, 125)], "metrics": [run(855, 111.1)]}
+    references = {"metrics": [overhead.bracket(runs["bare"][0], runs["bare"][1])]}
+    rows = {row["variant"]: row for row in overhead.summarise(runs, references)}
+    assert rows["metrics"]["rps_ratio"] == pytest.approx(855 / 900)
+    assert rows["metrics"]["cpu_ratio"] == pytest.approx(112.5 / 111.1)
+    assert rows["bare"]["rps_ratio"] == 1.0
