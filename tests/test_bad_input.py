@@ -56,7 +56,7 @@ def _callables(lab: Lab) -> Iterator[tuple[str, Callable[..., Any]]]:
 
 def _cases() -> list[tuple[str, str, object]]:
     lab = Lab()  # not started: only its signatures are read here
-    cases = []
+    cases: list[tuple[str, str, object]] = []
     for label, function in _callables(lab):
         for name, parameter in inspect.signature(function).parameters.items():
             if _annotation(parameter) in NUMERIC:

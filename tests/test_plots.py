@@ -554,6 +554,6 @@ def test_request_latencies_get_a_panel_per_run_that_counts_the_slow_ones(
         [name, f"{slow} of {len(result.records)} requests above 0.05 s"] for name in ("open loop", "closed loop")
     ]
     assert figure.axes[0].get_ylabel() and all(ax.get_xlabel() for ax in figure.axes)
-    assert [len(ax.lines[0].get_xdata()) for ax in figure.axes] == [len(result.records)] * 2
+    assert [np.asarray(ax.lines[0].get_xydata()).shape[0] for ax in figure.axes] == [len(result.records)] * 2
     with pytest.raises(TypeError, match="runs maps a name to a LoadResult"):
         plots.plot_request_latencies([result])  # type: ignore[arg-type]
