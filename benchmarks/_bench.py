@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -62,9 +63,19 @@ def wait_until_answers(url: str, proc: subprocess.Popen | None = None, timeout_s
 
 
 class ServerProcess:
-    """``uvicorn --factory <module>:<factory>`` in its own process, pinned with taskset; ``env`` adds variables."""
+    """``uvicorn --factory <module>:<factory>`` in its own process, pinned with taskset.
 
-    def __init__(self, factory: str, cpu: str = "0", module: str = "apps", env: dict[str, str] | None = None) -> None:
+    ``env`` adds environment variables, ``extra`` uvicorn options (``["--workers", "2"]``).
+    """
+
+    def __init__(
+        self,
+        factory: str,
+        cpu: str = "0",
+        module: str = "apps",
+        env: dict[str, str] | None = None,
+        extra: Sequence[str] = (),
+    ) -> None:
         self.factory = factory
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
@@ -74,7 +85,7 @@ class ServerProcess:
             "--app-dir", str(HERE),
             "--host", LOOPBACK, "--port", str(self.port),
             "--log-level", "warning", "--no-access-log",
-            "--no-proxy-headers", "--lifespan", "off",
+            "--no-proxy-headers", "--lifespan", "off", *extra,
         ]  # fmt: skip
         # taskset execs python, so proc.pid is the server's own pid.
         self.proc = subprocess.Popen(
