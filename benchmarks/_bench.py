@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import json
 import os
@@ -117,7 +118,20 @@ class ServerProcess:
 
 def run_wrk(url: str, duration_s: float, connections: int = 32, cpu: str | None = "1", max_id: int = 1000) -> dict:
     """Run wrk (one thread) against ``url`` with products.lua; return its JSON summary."""
-    cmd = [WRK, "-t1", f"-c{connections}", f"-d{max(1, round(duration_s))}s", "--latency", "--timeout", "5s", "-s", str(LUA), url, "--", str(max_id)]
+    cmd = [
+        WRK,
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(duration_s))}s",
+        "--latency",
+        "--timeout",
+        "5s",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        str(max_id),
+    ]
     if cpu is not None:
         cmd = ["taskset", "-c", cpu, *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration_s + 30, preexec_fn=_die_with_parent)
@@ -144,3 +158,13 @@ def cpu_steal_seconds(cpu: int = 0) -> float:
         if line.startswith(f"cpu{cpu} "):
             return int(line.split()[8]) / CLK_TCK
     return 0.0
+
+
+def wrk_parser(doc: str) -> argparse.ArgumentParser:
+    """A parser with the options every wrk benchmark takes: rounds, duration, warm-up, connections."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of measured load per run")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured load per server")
+    parser.add_argument("--connections", type=int, default=32)
+    return parser

@@ -20,13 +20,20 @@ median over rounds: req/s ratio = variant/bare, CPU ratio = bare_cpu/variant_cpu
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
 import sys
 import time
 
-from _bench import ServerProcess, cpu_seconds, cpu_steal_seconds, http_get, install_sigterm_as_interrupt, run_wrk
+from _bench import (
+    ServerProcess,
+    cpu_seconds,
+    cpu_steal_seconds,
+    http_get,
+    install_sigterm_as_interrupt,
+    run_wrk,
+    wrk_parser,
+)
 
 ORDER = ["bare", "lab", "seed", "instrumentator"]
 FACTORIES = {"bare": "make_bare", "lab": "make_lab", "seed": "make_seed", "instrumentator": "make_instrumentator"}
@@ -68,11 +75,7 @@ def measure(variant: str, duration: float, warmup: float, connections: int) -> d
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=5, help="seconds of measured load per run")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured load per server")
-    parser.add_argument("--connections", type=int, default=32)
+    parser = wrk_parser(__doc__)
     parser.add_argument("--variants", default=",".join(ORDER), help="comma-separated, from " + ",".join(FACTORIES))
     args = parser.parse_args()
     variants = [v.strip() for v in args.variants.split(",")]
@@ -129,7 +132,9 @@ def main() -> int:
     print(header)
     print("|" + "---|" * 9)
     for v, rps, p50, p99, cpu, rr, cr, cmin, cmax, series in rows:
-        print(f"| {v} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu:.1f} | {rr:.2f} | {cr:.2f} | {cmin:.2f}-{cmax:.2f} | {series:.0f} |")
+        print(
+            f"| {v} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {cpu:.1f} | {rr:.2f} | {cr:.2f} | {cmin:.2f}-{cmax:.2f} | {series:.0f} |"
+        )
     if "lab" in variants:
         lab_ratio = next(r[6] for r in rows if r[0] == "lab")
         verdict = "meets" if lab_ratio >= TARGET_CPU_RATIO else "misses"

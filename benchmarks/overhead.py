@@ -31,7 +31,6 @@ bare, for example ``{"metrics": 0.96, "full": 0.81, ...}``.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import platform
@@ -39,7 +38,7 @@ import statistics
 import sys
 import time
 
-from _bench import ServerProcess, cpu_seconds, http_get, install_sigterm_as_interrupt, run_wrk
+from _bench import ServerProcess, cpu_seconds, http_get, install_sigterm_as_interrupt, run_wrk, wrk_parser
 
 LAYER_VARIANTS = {
     "bare": "",
@@ -142,11 +141,7 @@ def print_table(rows: list[dict], rounds: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=5, help="seconds of measured load per run")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of unmeasured load per server")
-    parser.add_argument("--connections", type=int, default=32)
+    parser = wrk_parser(__doc__)
     parser.add_argument("--variants", default=",".join(ORDER), help="comma-separated, from " + ",".join(ORDER))
     parser.add_argument("--json", action="store_true", help="end with one JSON line: variant -> req/s ratio")
     args = parser.parse_args()
