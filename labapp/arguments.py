@@ -26,25 +26,25 @@ def number(
     ``minimum`` and ``maximum`` are inclusive, ``above`` exclusive; ``unit`` ("seconds")
     goes into the message.
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    is_number = not isinstance(value, bool) and isinstance(value, (int, float)) and not math.isnan(value)
+    if not is_number or _outside(value, minimum, above, maximum):  # type: ignore[arg-type]
         raise ValueError(f"{name} must be {_rule(minimum, above, maximum, unit, 'a number')}; got {value!r}")
-    if (
-        (minimum is not None and value < minimum)
-        or (above is not None and value <= above)
-        or (maximum is not None and value > maximum)
-    ):
-        raise ValueError(f"{name} must be {_rule(minimum, above, maximum, unit, 'a number')}; got {value!r}")
-    return float(value)
+    return float(value)  # type: ignore[arg-type]
 
 
 def whole_number(name: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """``value`` if it is an int in range, else ValueError naming ``name`` and the range."""
-    rule = _rule(minimum, None, maximum, "", "a whole number")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name} must be {rule}; got {value!r}")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{name} must be {rule}; got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or _outside(value, minimum, None, maximum):
+        raise ValueError(f"{name} must be {_rule(minimum, None, maximum, '', 'a whole number')}; got {value!r}")
     return value
+
+
+def _outside(value: float, minimum: float | None, above: float | None, maximum: float | None) -> bool:
+    return (
+        (minimum is not None and value < minimum)
+        or (above is not None and value <= above)
+        or (maximum is not None and value > maximum)
+    )
 
 
 def _rule(minimum: float | None, above: float | None, maximum: float | None, unit: str, kind: str) -> str:

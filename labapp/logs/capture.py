@@ -84,8 +84,7 @@ class LogCapture:
         # One line is ~400 bytes.
         whole_number("max_bytes", max_bytes, minimum=1_000)
         whole_number("backups", backups, minimum=0)
-        if isinstance(sample_ratio, bool) or not isinstance(sample_ratio, (int, float)) or not 0 <= sample_ratio <= 1:
-            raise ValueError(f"sample_ratio is the share of ordinary requests kept, 0.0 to 1.0; got {sample_ratio!r}")
+        number("sample_ratio", sample_ratio, minimum=0, maximum=1)  # the share of ordinary requests kept
         number("slow_ms", slow_ms, minimum=0, unit="milliseconds")
         self.max_lines = max_lines
         self.path = Path(path) if path is not None else None
