@@ -237,7 +237,7 @@ class _Recorder:
             self.runaway.set()
             await asyncio.sleep(0.01)  # a retry loop without a bound: yield, so it can be stopped
             tries.append((began, time.monotonic()))
-            raise DownstreamError("payments", "error", "HTTP 503 (not sent: too many tries)")
+            raise DownstreamError("payments", "error", "HTTP 503 (not sent: too many tries)", may_have_acted=False)
         try:
             return await self.downstream.call("payments", "POST", "/charges", json=payload, expect=(200, 402))
         finally:

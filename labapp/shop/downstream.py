@@ -17,13 +17,17 @@ __all__ = ["Downstream", "DownstreamError"]
 class DownstreamError(Exception):
     """A dependency did not give a usable answer; ``outcome`` says how."""
 
-    def __init__(self, service: str, outcome: str, detail: str) -> None:
+    def __init__(self, service: str, outcome: str, detail: str, *, may_have_acted: bool = True) -> None:
         super().__init__(f"{service}: {outcome} ({detail})")
         self.service = service
         # "timeout", "unreachable", "error" (5xx), "rejected" (other statuses) or "invalid" (a 200 the
         # shop cannot read: not JSON, cut short, or missing what it needs)
         self.outcome = outcome
         self.detail = detail
+        # False only when the request cannot have reached the dependency (no connection was made) or it
+        # answered that it did nothing (a status code). A read that timed out or a connection dropped
+        # mid-answer may follow a charge made: the caller must not promise the customer otherwise.
+        self.may_have_acted = may_have_acted
 
 
 class Downstream:
@@ -87,7 +91,7 @@ class Downstream:
             response = await self.client(service).request(method, path, **kwargs)
             if response.status_code not in expect:
                 outcome = "error" if response.status_code >= 500 else "rejected"
-                raise DownstreamError(service, outcome, f"HTTP {response.status_code}")
+                raise DownstreamError(service, outcome, f"HTTP {response.status_code}", may_have_acted=False)
             problem = _unreadable(response, fields) if response.status_code == 200 else None
             if problem is not None:
                 outcome = "invalid"
@@ -95,10 +99,11 @@ class Downstream:
             return response
         except httpx.TimeoutException as exc:
             outcome = "timeout"
-            raise DownstreamError(service, outcome, f"no answer within {self.timeouts_s[service]} s") from exc
+            detail = f"no answer within {self.timeouts_s[service]} s"
+            raise DownstreamError(service, outcome, detail, may_have_acted=not _never_sent(exc)) from exc
         except httpx.TransportError as exc:
             outcome = "unreachable"
-            raise DownstreamError(service, outcome, type(exc).__name__) from exc
+            raise DownstreamError(service, outcome, type(exc).__name__, may_have_acted=not _never_sent(exc)) from exc
         finally:
             self.metrics.downstream_requests.labels(service, outcome).inc()
             self.metrics.downstream_latency.labels(service).observe(time.perf_counter() - start)
@@ -107,6 +112,11 @@ class Downstream:
         for client in self._clients.values():
             await client.aclose()
         self._clients.clear()
+
+
+def _never_sent(exc: httpx.TransportError) -> bool:
+    """No connection was made (refused, or none free in the pool): the dependency never saw the request."""
+    return isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _unreadable(response: httpx.Response, fields: Collection[str]) -> str | None:

@@ -148,6 +148,12 @@ async def checkout(request: Request, order: CheckoutRequest) -> dict[str, object
                 raise HTTPException(
                     status, "payment service gave an answer the shop cannot read; check your orders before paying again"
                 ) from exc
+            if exc.may_have_acted:  # payments had the request and never said what it did with it
+                raise HTTPException(
+                    status,
+                    f"payment service did not finish answering ({exc.outcome}); the charge may have gone through: "
+                    "check your orders before paying again",
+                ) from exc
             raise HTTPException(status, f"payment service failed ({exc.outcome}); you were not charged") from exc
     if charge.status_code == 402:
         raise HTTPException(402, "card declined")
