@@ -6,7 +6,9 @@ Runs the notebook once, top to bottom, in a fresh kernel (as a learner pressing
 Shift-Enter would, without the pauses), times every cell, and adds the time a
 learner spends reading what is on screen and trying each exercise. Prints one
 row per section and the total, so a notebook's "*Time:*" line and the sections
-an instructor may skip come from a measurement, not a guess.
+an instructor may skip come from a measurement, not a guess. Given several
+notebooks, it ends with a table of each one's wall time, kernel start included
+(the README's "Notebook wall times").
 
 The reading model (state it beside any number taken from here):
 - prose: 150 words a minute (technical text, read to understand, not skimmed);
@@ -61,11 +63,12 @@ def reading_seconds(cell: nbformat.NotebookNode) -> float:
     return len(lines) * SECONDS_PER_CODE_LINE
 
 
-def run_timed(path: Path, timeout_s: int = 300) -> tuple[nbformat.NotebookNode, list[float]]:
-    """Execute the notebook once; return it and each cell's wall time in seconds."""
+def run_timed(path: Path, timeout_s: int = 300) -> tuple[nbformat.NotebookNode, list[float], float]:
+    """Execute the notebook once; return it, each cell's wall time and the whole run's, in seconds."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout_s, resources={"metadata": {"path": str(path.parent)}})
     durations = [0.0] * len(nb.cells)
+    began = time.perf_counter()
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -73,7 +76,7 @@ def run_timed(path: Path, timeout_s: int = 300) -> tuple[nbformat.NotebookNode, 
             started = time.perf_counter()
             client.execute_cell(cell, index)
             durations[index] = time.perf_counter() - started
-    return nb, durations
+    return nb, durations, time.perf_counter() - began
 
 
 def sections_of(nb: nbformat.NotebookNode, durations: list[float]) -> list[Section]:
@@ -91,8 +94,9 @@ def sections_of(nb: nbformat.NotebookNode, durations: list[float]) -> list[Secti
     return sections
 
 
-def report(path: Path) -> float:
-    nb, durations = run_timed(path)
+def report(path: Path) -> tuple[float, float]:
+    """Print the notebook's sections; return its learner minutes and its wall seconds."""
+    nb, durations, wall_s = run_timed(path)
     sections = sections_of(nb, durations)
     print(f"\n{path.name}")
     print(f"  {'section':<52} {'run s':>6} {'read s':>7} {'ex':>3} {'min':>5}")
@@ -103,7 +107,8 @@ def report(path: Path) -> float:
     read = sum(s.read_s for s in sections) / 60
     exercises = sum(s.exercises for s in sections)
     print(f"  total {total:.0f} min: running {run:.1f}, reading {read:.0f}, {exercises} exercises x {EXERCISE_MINUTES}")
-    return total
+    print(f"  wall time {wall_s:.0f} s (kernel start included)")
+    return total, wall_s
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks:
         if not path.is_file():
             parser.error(f"{path}: no such notebook; give paths like notebooks/04_error_rates_and_alerts.ipynb")
-        report(path)
+    walls = {path.stem: report(path)[1] for path in args.notebooks}
+    if len(walls) > 1:
+        print("\n| notebook | wall time, one run |\n|---|---|")
+        for name, wall_s in walls.items():
+            print(f"| `{name}` | {wall_s:.0f} s |")
     return 0
 
 
