@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,10 +32,19 @@ def make_charge(downstream: Downstream, config: LabConfig) -> tuple[Charge, LabC
     policy = RetryPolicy(config.payments_retry, config.payments_retry_attempts)
 
     async def charge(payload: dict[str, Any]) -> httpx.Response:
+        # One key per checkout, the same on every try: a try that timed out may have charged the
+        # card, and payments answers the retry with that charge instead of making a second one.
+        key = {"Idempotency-Key": uuid.uuid4().hex}
         return await call_with_retries(
             # Never retried when "invalid": a 200 the shop cannot read may still be a charge made.
             lambda: downstream.call(
-                "payments", "POST", "/charges", json=payload, expect=(200, 402), fields=("charge_id", "status")
+                "payments",
+                "POST",
+                "/charges",
+                json=payload,
+                headers=key,
+                expect=(200, 402),
+                fields=("charge_id", "status"),
             ),
             policy,
             retryable=is_payments_failure,
