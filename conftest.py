@@ -1,4 +1,5 @@
-"""nbval runs every numbered notebook twice in a row in one kernel, as learners do.
+"""nbval runs every numbered notebook twice in a row in one kernel, as learners do;
+pytest-xdist hands out the longest files first and keeps the CPU-heavy ones apart.
 
 Learners re-run notebooks: a second run meets re-registered metrics, a replaced
 lab, ports still bound. nbval checks one clean run of a notebook; here its
@@ -6,10 +7,20 @@ collector yields every code cell twice ("Cell 3", then "Cell 3 (run 2)") so
 one kernel runs the notebook top to bottom two times. That is two runs per
 notebook in the suite instead of three (one nbval run plus a separate rerun
 test), which keeps the suite inside its time budget.
+
+Four workers share two cores: most files wait on the clock (a notebook's
+traffic runs for a fixed time and keeps a core about a third busy), a few keep a
+core busy or need a quiet machine (a spinning neighbour, live game days,
+promtool, a browser, a hub). Those run as one unit, one after another on one
+worker, so no two of them meet; every other file is its own unit. Units go out
+longest first, by the test-seconds in tests/durations.json (written by
+``python -m pytest -p tools.cpu_by_file --save-durations tests/durations.json``),
+so no long file starts last.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -20,6 +31,26 @@ from typing import Any
 import pytest
 
 NUMBERED = re.compile(r"^\d\d_.*\.ipynb$")
+HERE = Path(__file__).parent
+DURATIONS = HERE / "tests" / "durations.json"
+UNKNOWN_FILE_S = 5.0  # a file new since durations.json was written
+
+# Files that keep a core busy for most of their run (CPU-seconds near their test-seconds in
+# tools/cpu_by_file.py's table) or judge timing against a quiet baseline (the live game days).
+CPU_HEAVY = frozenset({
+    "tests/exercises/test_busy_machine.py",
+    "tests/gameday/test_live_dependencies.py",
+    "tests/gameday/test_live_shop.py",
+    "tests/data/test_rules.py",
+    "tests/test_browser.py",
+    "tests/test_classroom.py",
+    "tests/ratelimit/test_limits.py",
+    "tests/security/test_scanner.py",
+    "tests/test_suite_runs.py",
+    "tests/test_jupyterlab_settings.py",
+    "tests/telemetry/test_middleware.py",
+})  # fmt: skip
+CPU_HEAVY_UNIT = "the CPU-heavy files, one at a time"
 
 # Every lab a test or a notebook kernel starts writes a small file for the JupyterLab launcher
 # (labapp/hosted.py): into a temp folder for this session, not the user's Jupyter runtime folder.
@@ -41,6 +72,40 @@ def _twice_collector() -> type:
                 )
 
     return TwiceNotebook
+
+
+def _unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return CPU_HEAVY_UNIT if path in CPU_HEAVY else path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest unit first, and within the CPU-heavy unit the longest file first; a file's tests keep their order."""
+    seconds = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+
+    def file_s(nodeid: str) -> float:
+        return float(seconds.get(nodeid.split("::", 1)[0], UNKNOWN_FILE_S))
+
+    unit_s: dict[str, float] = {}
+    for path in {item.nodeid.split("::", 1)[0] for item in items}:
+        unit_s[_unit(path)] = unit_s.get(_unit(path), 0.0) + file_s(path)
+    order = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (-unit_s[_unit(item.nodeid)], -file_s(item.nodeid), order[id(item)]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` with the CPU-heavy files as one unit, units in collection order (longest first)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirst(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _unit(nodeid)
+
+    config.option.loadscopereorder = False  # keep pytest_collection_modifyitems' order, not "most tests first"
+    return LongestFirst(config, log)
 
 
 @pytest.hookimpl(wrapper=True)
