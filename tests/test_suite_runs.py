@@ -28,11 +28,14 @@ def run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_test_that_fails_in_one_run_of_two_is_named(tmp_path: Path) -> None:
     (tmp_path / "test_tiny.py").write_text(TINY)
-    done = run(tmp_path, "--runs", "2", "--", "-p", "no:xdist")
+    done = run(tmp_path, "--runs", "2", "--keep", str(tmp_path / "runs"), "--", "-p", "no:xdist")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "run 1: 1 passed, 1 failed" in done.stdout and "run 2: 2 passed, 0 failed" in done.stdout
     assert "test_tiny.py::test_flaky: runs 1 (1 of 2); AssertionError: fails on odd runs" in done.stdout
     assert "test_steady" not in done.stdout.split("failed in some")[-1]
+    first = (tmp_path / "runs" / "run1.log").read_text()  # the whole traceback, for the flaky one
+    assert "def test_flaky" in first and "AssertionError: fails on odd runs" in first
+    assert "1 failed" not in (tmp_path / "runs" / "run2.log").read_text()
 
 
 def test_a_steady_suite_passes_and_bad_arguments_are_refused(tmp_path: Path) -> None:
