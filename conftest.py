@@ -116,3 +116,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Any:
     if (getattr(option, "nbval", False) or getattr(option, "nbval_lax", False)) and NUMBERED.match(file_path.name):
         return [_twice_collector().from_parent(parent, path=file_path)]
     return collected
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed notebook cell's printed output goes into the report: nbval shows only the traceback,
+    and a checker's ``assert check_...(...)`` says why it failed in what it printed."""
+    report = yield
+    outputs = getattr(item, "test_outputs", None)  # nbval's IPyNbCell keeps what the kernel sent
+    if report.failed and call.when == "call" and outputs:
+        printed = "".join(out.get("text", "") for out in outputs if out.get("output_type") == "stream")
+        if printed:
+            report.sections.append(("Captured cell output", printed[-3000:]))
+    return report

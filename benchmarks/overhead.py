@@ -12,6 +12,8 @@ for ``/products/<1..1000>``:
     logs                + AccessLogMiddleware with a LogCapture listening (JSON lines)
     tracing             + Tracing.instrument_app: a SERVER span per request, exported in memory
     full                all four, in the shop's order
+    lean_tracing        + a SERVER span per request from lean_span.py's small ASGI layer (a prototype)
+    full_lean           all four, with lean_tracing in place of tracing
     seed                the seed's @app.middleware("http") metrics
     instrumentator      prometheus-fastapi-instrumentator, defaults
     starlette_exporter  starlette-exporter's PrometheusMiddleware, defaults
@@ -47,10 +49,12 @@ LAYER_VARIANTS = {
     "logs": "logs",
     "tracing": "tracing",
     "full": "limiter,metrics,logs,tracing",
+    "lean_tracing": "lean_tracing",
+    "full_lean": "limiter,metrics,logs,lean_tracing",
 }
 PEER_VARIANTS = ("seed", "instrumentator", "starlette_exporter", "otel_defaults")
 ORDER = [*LAYER_VARIANTS, *PEER_VARIANTS]
-TRACED = {"tracing", "full", "otel_defaults"}
+TRACED = {"tracing", "full", "lean_tracing", "full_lean", "otel_defaults"}
 TARGETS = {"metrics": 0.95, "full": 0.80}
 PEER_MODULES = {"instrumentator": "prometheus_fastapi_instrumentator", "starlette_exporter": "starlette_exporter"}
 

@@ -30,7 +30,8 @@ from opentelemetry.trace import SpanKind
 
 __all__ = ["LAYERS", "PEERS", "make_peer", "make_stack"]
 
-LAYERS = ("limiter", "metrics", "logs", "tracing")
+# lean_tracing: the prototype in lean_span.py instead of FastAPIInstrumentor (not the shop's; measured only).
+LAYERS = ("limiter", "metrics", "logs", "tracing", "lean_tracing")
 PEERS = ("seed", "instrumentator", "starlette_exporter", "otel_defaults")
 # High enough never to refuse: the limiter's bookkeeping is measured, not its 429s.
 NEVER_REACHED = "10000000/second"
@@ -74,14 +75,17 @@ def make_stack() -> FastAPI:
     unknown = layers - set(LAYERS)
     if unknown:
         raise ValueError(f"OVERHEAD_LAYERS: unknown {sorted(unknown)}; use names from {LAYERS}")
+    if {"tracing", "lean_tracing"} <= layers:
+        raise ValueError("OVERHEAD_LAYERS: tracing or lean_tracing, not both")
     tracing, spans = None, None
-    if "tracing" in layers:
+    if layers & {"tracing", "lean_tracing"}:
         from labapp.tracing import Tracing
 
         # The lab's: every span kept in memory, the newest 50,000. $OVERHEAD_SAMPLE_RATIO keeps a share of traces.
         tracing, spans = Tracing(float(os.environ.get("OVERHEAD_SAMPLE_RATIO", "1.0"))), SpanCount()
         tracing.provider("shop").add_span_processor(spans)
     app = _app(spans)
+    app.state.tracing = tracing
     if "limiter" in layers:
         from labapp.config import LabConfig
         from labapp.ratelimit import make_limiter
@@ -101,7 +105,11 @@ def make_stack() -> FastAPI:
         # What lab.capture_logs() does: JSON lines, trace ids added, secrets redacted, kept in memory.
         app.state.log_capture = LogCapture(max_lines=1_000).start()
         app.add_middleware(AccessLogMiddleware, service="shop")
-    if tracing is not None:
+    if tracing is not None and "lean_tracing" in layers:
+        from lean_span import LeanSpanMiddleware
+
+        app.add_middleware(LeanSpanMiddleware, tracer_provider=tracing.provider("shop"))
+    elif tracing is not None:
         tracing.instrument_app(app, "shop")
     return app
 

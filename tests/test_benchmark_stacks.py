@@ -54,14 +54,33 @@ def test_each_variant_has_exactly_its_layers(stack, variant: str) -> None:  # ty
     answer = _get(app, "/products/7")
     assert answer.status_code == 200 and answer.json() == {"product_id": 7}
     assert ("x-ratelimit-limit" in answer.headers) == ("limiter" in layers)
-    assert _get(app, "/health").json()["spans"] == (1 if "tracing" in layers else 0)
+    traced = bool(layers & {"tracing", "lean_tracing"})
+    assert _get(app, "/health").json()["spans"] == (1 if traced else 0)
     assert any(m.cls is MetricsMiddleware for m in app.user_middleware) == ("metrics" in layers)
     if "logs" in layers:
         lines = app.state.log_capture.records()  # the product page, then /health
         assert [(r["route"], r["status"]) for r in lines] == [("/products/{product_id}", 200), ("/health", 200)]
-        assert bool(lines[0].get("trace_id")) == ("tracing" in layers)
+        assert bool(lines[0].get("trace_id")) == traced
     # Not the logger's level: other tests in this process may have left "labapp" at INFO.
     assert any(m.cls is AccessLogMiddleware for m in app.user_middleware) == ("logs" in layers)
+
+
+def test_the_lean_span_has_what_the_lab_reads(stack) -> None:  # type: ignore[no-untyped-def]
+    """The prototype is only a fair comparison if its span carries what the lab's evidence reads."""
+    app = stack("lean_tracing")
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
+            await client.get("/products/7", headers={"traceparent": parent})
+            await client.get("/nowhere")
+
+    asyncio.run(go())
+    page, missing = app.state.tracing.records(wait_s=0)
+    assert (page.name, page.kind, page.trace_id) == ("GET /products/{product_id}", "SERVER", parent[3:35])
+    assert page.attributes["http.route"] == "/products/{product_id}" and page.attributes["url.path"] == "/products/7"
+    assert page.attributes["http.response.status_code"] == 200 and page.attributes["http.request.method"] == "GET"
+    assert (missing.name, missing.attributes["http.response.status_code"], missing.error) == ("GET", 404, False)
 
 
 def test_an_unknown_layer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", re.M)
+# A test id can hold spaces (nbval's "notebook.ipynb::Cell 13", a parameter "[0.15 s]"): up to " - ", the reason.
+FAILED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - (.*))?$", re.M)
 COUNT = re.compile(r"(\d+) (passed|failed|errors?)")
 
 
@@ -47,6 +48,8 @@ def run_once(number: int, args: list[str], keep: Path | None = None) -> Run:
     failures = {test: (reason or "").strip() for test, reason in FAILED.findall(done.stdout)}
     if done.returncode not in (0, 1) and not failures:  # usage error, interrupted, nothing collected
         failures["(the run itself)"] = f"pytest exited {done.returncode}: {(done.stderr or summary)[-300:]}"
+    elif (missed := counts.get("failed", 0) + counts.get("error", 0) - len(failures)) > 0:
+        failures["(tests pytest counted but did not list)"] = f"{missed} more failed: see the run's whole output"
     return Run(number, time.monotonic() - started, counts, failures)
 
 

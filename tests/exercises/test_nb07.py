@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
@@ -115,7 +116,9 @@ def test_the_healthy_latency_is_per_learner() -> None:
 @pytest.mark.parametrize(
     ("timeout_s", "verdict", "needle"),
     [
-        (0.15, True, "✓ 0.15 s: 0% degraded"),  # above any learner's healthy 20-110 ms
+        # above any learner's healthy 20-110 ms; a busy machine may push a page or two of 40 past it,
+        # which the checker allows (up to 5%), so the test does not ask for 0%
+        (0.15, True, "✓ 0.15 s: "),
         (0.02, False, "normal latency"),  # below every learner's healthy latency
         (0.5, False, "the page budget minus"),  # the stall shows through
         ("fast", False, "a positive number"),
@@ -129,6 +132,9 @@ def test_the_timeout_checker_measures_both_sides(
     out = _verdict(capsys)
     assert needle in out, out
     assert "0.15" not in out or verdict  # a hint never names a passing value
+    if verdict:
+        degraded = re.search(r"(\d+)% degraded when healthy", out)
+        assert degraded is not None and int(degraded[1]) <= 5, out
     assert "ex07_shop" not in lab.extras and not lab.switches["recommender"].fault
 
 

@@ -51,7 +51,13 @@ def right_diagnosis(game: GameDay) -> Diagnosis:
 
 
 def known_fix(game: GameDay, *, apply: bool = True) -> MitigationReport:
+    """The scenario's first fix, replayed for 8 s with the fix at 2 s (the notebook's 12 s, shortened).
+
+    Not shorter: the judge reads the last two thirds after the fix (4 whole seconds here) and, when a
+    stall of a busy machine spoils their p95, lets two thirds of the seconds speak; with 6 s there were
+    only 2-3 seconds, and one stall failed a fix that had cut the p95 from 1,045 ms to 111 ms.
+    """
     fix = KNOWN_FIXES[game.incident.fixes[0].apply]
     return game.mitigate(
-        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=6, fix_at_s=2
+        (lambda lab: fix(lab, game.incident)) if apply else (lambda lab: None), duration_s=8, fix_at_s=2
     )
