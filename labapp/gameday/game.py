@@ -132,8 +132,8 @@ class GameDay:
         if self.baseline_disturbed:
             print(
                 f"Note: this machine was busy before the fault: customers waited {self.run.baseline_p95_s():.2f} s"
-                " at the 95th percentile (tens of ms when quiet), so a slowdown may not stand out against this"
-                " baseline. If right evidence shows 'no clear rise', play again: game.play()"
+                " at the 95th percentile on their slowest route (tens of ms when quiet), so a slowdown may not stand"
+                " out against this baseline. If right evidence shows 'no clear rise', play again: game.play()"
             )
         return self
 

@@ -153,3 +153,27 @@ def test_a_stall_before_the_fault_marks_the_baseline_disturbed() -> None:
     for at in (998, 1004, 1007):  # a second-long stall before the baseline starts (still in its windows), or in it
         run.result = answered_in({t / 10: 0.9 for t in range(at * 10, at * 10 + 10)})
         assert run.baseline_p95_s() == pytest.approx(0.9), at
+
+
+def test_a_slow_route_disturbs_the_baseline_though_the_crowd_looks_quiet() -> None:
+    """The signals look at one route: product pages slow in a tenth of their answers spoil a product-page
+    baseline, though they are a third of the crowd and its overall 95th percentile stays fast."""
+    incident = draw(load_scenario("slow_recommender"), seed=11)
+    run = GameDayRun(Lab.__new__(Lab), incident, duration_s=18, time_scale=0.5)
+    run.started = 1000.0
+    run.marks = {"decoy_start": 1001.0, "decoy_end": 1002.5, "fault_start": 1008.0}
+
+    def crowd(slow_s: float) -> LoadResult:
+        records = []
+        for i, t in enumerate(range(19960, 20160)):  # 998-1008 s, 20 answers a second
+            path = ["/products/17", "/items", "/"][i % 3]
+            took = slow_s if path.startswith("/products") and i % 30 == 0 else 0.02  # a tenth of the pages
+            records.append(Record(t / 20, t / 20, 0.02, took, 200, "GET", path, "client-0"))
+        return LoadResult(records, mode="open", started=1000.0, duration_s=18, target_rate=20.0)
+
+    run.result = crowd(0.4)
+    overall = sorted(r.service_time_s for r in run.result.records)
+    assert overall[int(0.95 * (len(overall) - 1))] < STALL_S  # the crowd as a whole looks quiet
+    assert run.baseline_p95_s() == pytest.approx(0.4)  # its product pages do not
+    run.result = crowd(0.02)
+    assert run.baseline_p95_s() == pytest.approx(0.02)
