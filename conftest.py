@@ -15,8 +15,9 @@ browser, a hub). Those run as one unit, one after another on one worker, so no
 two of them meet; every other file is its own unit. Units go out longest first,
 by the test-seconds in tests/durations.json (written by
 ``python -m pytest -p tools.cpu_by_file --save-durations tests/durations.json``),
-so no long file starts last. ``-n 4`` takes 8.5 minutes instead of 16, but the
-game days and one scrape-timing test failed in 2 of 5 such runs (README).
+so no long file starts last. ``-n 4`` took 8.4-11 minutes instead of 16, but with
+four workers on two cores the machine stalls long enough for the lab's requests
+to time out, and every one of five such runs failed a test (README).
 """
 
 from __future__ import annotations

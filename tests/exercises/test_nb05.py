@@ -169,15 +169,20 @@ def test_a_wrong_manual_span_says_what_is_missing(
     assert "✗" in out and says in out and "hint:" in out
 
 
+def in_trouble(spans: list[SpanRecord]) -> bool:
+    return any(s.error for s in spans) or max(s.duration_ms for s in spans) > SLOW_TRACE_MS
+
+
 def keep_trace(spans: list[SpanRecord]) -> bool:
-    if any(s.error for s in spans) or max(s.duration_ms for s in spans) > SLOW_TRACE_MS:
-        return True
-    return int(spans[0].trace_id, 16) % 10 == 0
+    return in_trouble(spans) or int(spans[0].trace_id, 16) % 10 == 0
 
 
 def test_a_tail_sampler_that_keeps_errors_slow_and_a_tenth_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert check_tail_sampler(keep_trace)
-    assert check_tail_sampler(lambda spans: keep_trace(spans) or random.random() < 0.1)
+    # A tenth drawn at random instead of from the trace id (not on top of it: keep_trace's tenth
+    # or'ed with a random tenth kept 19% on average and, once in a few hundred runs, over 25%).
+    draw = random.Random(7).random
+    assert check_tail_sampler(lambda spans: in_trouble(spans) or draw() < 0.1)
     assert "✓" in _out(capsys)
 
 

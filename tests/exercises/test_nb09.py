@@ -23,6 +23,8 @@ from tenacity.wait import wait_base
 
 from labapp import Lab
 from labapp.exercises import check_breaker_tuning, check_honest_fallback, check_retries_in_breaker
+from labapp.exercises.nb09 import _calls_the_breaker_could_stop
+from labapp.load import LoadResult, Record
 from labapp.resilience import LabCircuitBreaker
 from labapp.shop.payments import is_payments_failure
 
@@ -93,6 +95,17 @@ def test_honest_fallback(
     assert check_honest_fallback(lab, function) is verdict
     assert needle in capsys.readouterr().out
     assert not lab.switches["payments"].fault
+
+
+def test_calls_on_their_way_when_the_breaker_opens_were_not_its_to_stop() -> None:
+    """A stall let 17 checkouts go together; the fifth failure came back 50 ms later and the breaker
+    opened: those 17 were all on their way. Only the threshold's own calls and what came after count."""
+    bunched = [Record(10.0, 10.0, 0.05, 0.05, 503, "POST", "/checkout", "c") for _ in range(17)]
+    result = LoadResult(bunched, mode="open", started=9.5, duration_s=4, target_rate=20.0)
+    held_back = [10.01] * 17
+    assert _calls_the_breaker_could_stop(held_back, result, 5, 9.5, 11.5) == 5
+    assert _calls_the_breaker_could_stop([*held_back, 10.6, 11.1], result, 5, 9.5, 11.5) == 7  # two trials
+    assert _calls_the_breaker_could_stop(held_back, result, 40, 9.5, 11.5) == 17  # never opened: all count
 
 
 @pytest.mark.parametrize(
