@@ -9,6 +9,7 @@ from pathlib import Path
 SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "suite_runs.py"
 
 TINY = """
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def test_steady():
 
 @pytest.mark.parametrize("label", ["with a space"])  # as nbval's "Cell 13": an id with spaces
 def test_flaky(label):
+    logging.getLogger("shop").error("a captured log line, not a test")
     marks = Path(__file__).with_name("runs.txt")
     marks.write_text(marks.read_text() + "x" if marks.exists() else "x")
     assert len(marks.read_text()) % 2 == 0, "fails on odd runs"
@@ -36,6 +38,7 @@ def test_a_test_that_fails_in_one_run_of_two_is_named(tmp_path: Path) -> None:
     assert "run 1: 1 passed, 1 failed" in done.stdout and "run 2: 2 passed, 0 failed" in done.stdout
     assert "test_tiny.py::test_flaky[with a space]: runs 1 (1 of 2); AssertionError: fails on odd runs" in done.stdout
     assert "test_steady" not in done.stdout.split("failed in some")[-1]
+    assert "1 tests failed in some of 2 runs" in done.stdout  # the captured "ERROR    shop:..." line is no test
     first = (tmp_path / "runs" / "run1.log").read_text()  # the whole traceback, for the flaky one
     assert "def test_flaky" in first and "AssertionError: fails on odd runs" in first
     assert "1 failed" not in (tmp_path / "runs" / "run2.log").read_text()

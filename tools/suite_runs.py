@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # A test id can hold spaces (nbval's "notebook.ipynb::Cell 13", a parameter "[0.15 s]"): up to " - ", the reason.
-FAILED = re.compile(r"^(?:FAILED|ERROR) (.+?)(?: - (.*))?$", re.M)
+# Read in pytest's short summary only: a captured log line ("ERROR    shop:app.py:12 ...") is no test.
+FAILED = re.compile(r"^(?:FAILED|ERROR) (\S.*?)(?: - (.*))?$", re.M)
+SUMMARY = "short test summary info"
 COUNT = re.compile(r"(\d+) (passed|failed|errors?)")
 
 
@@ -45,7 +47,8 @@ def run_once(number: int, args: list[str], keep: Path | None = None) -> Run:
     lines = done.stdout.strip().splitlines()
     summary = lines[-1] if lines else ""
     counts = {kind.rstrip("s"): int(n) for n, kind in COUNT.findall(summary)}
-    failures = {test: (reason or "").strip() for test, reason in FAILED.findall(done.stdout)}
+    listed = done.stdout.rsplit(SUMMARY, 1)[-1]
+    failures = {test: (reason or "").strip() for test, reason in FAILED.findall(listed)}
     if done.returncode not in (0, 1) and not failures:  # usage error, interrupted, nothing collected
         failures["(the run itself)"] = f"pytest exited {done.returncode}: {(done.stderr or summary)[-300:]}"
     elif (missed := counts.get("failed", 0) + counts.get("error", 0) - len(failures)) > 0:
