@@ -8,16 +8,17 @@ one kernel runs the notebook top to bottom two times. That is two runs per
 notebook in the suite instead of three (one nbval run plus a separate rerun
 test), which keeps the suite inside its time budget.
 
-Two workers share two cores. Most files wait on the clock (a notebook's traffic
-runs for a fixed time and keeps a core about a third busy); a few keep a core
-busy or need a quiet machine (a spinning neighbour, live game days, promtool, a
-browser, a hub). Those run as one unit, one after another on one worker, so no
+Three workers share two cores. Most files wait on the clock (a notebook's traffic
+runs for a fixed time and keeps a core about a third busy): with two workers the
+machine was busy 44% of the time and the suite took 15-17 minutes. A few files keep
+a core busy or need a quiet machine (a spinning neighbour, live game days, promtool,
+a browser, a hub). Those run as one unit, one after another on one worker, so no
 two of them meet; every other file is its own unit. Units go out longest first,
 by the test-seconds in tests/durations.json (written by
 ``python -m pytest -p tools.cpu_by_file --save-durations tests/durations.json``),
-so no long file starts last. ``-n 4`` took 8.4-11 minutes instead of 16, but with
-four workers on two cores the machine stalls long enough for the lab's requests
-to time out, and every one of five such runs failed a test (README).
+so no long file starts last. Three workers took 9.7 minutes. Four took 8.4-11, but
+with four on two cores the machine stalled long enough for the lab's requests to
+time out, and every one of five such runs failed a test (README).
 """
 
 from __future__ import annotations
