@@ -61,10 +61,25 @@ os.environ.setdefault("LABAPP_PAGES_DIR", tempfile.mkdtemp(prefix="labapp-pages-
 
 
 def _twice_collector() -> type:
+    import nbval.kernel
     from nbval.plugin import IPyNbCell, IPyNbFile
+
+    from tests.kernels import IpcKernelManager
+
+    # nbval 0.11 has no option for the kernel manager: its module-level name is the one seam.
+    nbval.kernel.KernelManager = IpcKernelManager
 
     class TwiceNotebook(IPyNbFile):  # type: ignore[misc]
         """An nbval notebook whose cells run once, then once more in the same kernel."""
+
+        def teardown(self) -> None:
+            # nbval opens /dev/null for each kernel's stderr and never closes it; the garbage
+            # collector's ResourceWarning then lands in whichever test runs next on this worker.
+            manager = getattr(self.kernel, "km", None)
+            stderr = (getattr(manager, "_launch_args", None) or {}).get("stderr")
+            super().teardown()
+            if stderr is not None:
+                stderr.close()
 
         def collect(self) -> Iterator[Any]:
             first = list(super().collect())

@@ -7,6 +7,7 @@ import json
 
 import nbformat
 import pytest
+from kernels import AsyncIpcKernelManager
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -56,7 +57,9 @@ def test_widget_updates_from_the_thread_reach_the_frontend_in_a_real_kernel() ->
         "dash.stop()\nlab.stop()",
     ]
     nb = new_notebook(cells=[new_code_cell(source) for source in cells])
-    NotebookClient(nb, timeout=60, kernel_name="python3", store_widget_state=True).execute()
+    NotebookClient(
+        nb, timeout=60, kernel_name="python3", kernel_manager_class=AsyncIpcKernelManager, store_widget_state=True
+    ).execute()
     assert not [o for c in nb.cells for o in c.outputs if o.output_type == "error"]
     printed = "".join(o.get("text", "") for o in nb.cells[2].outputs)
     assert int(printed.split()[-1]) >= 3

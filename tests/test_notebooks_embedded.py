@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from kernels import AsyncIpcKernelManager
 from nbclient import NotebookClient
 
 from labapp.observe.process import EMBEDDED_ENV
@@ -25,7 +26,13 @@ def run_embedded(stem: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run notebook ``stem`` top to bottom with LABAPP_EMBEDDED=1; it must say it is in embedded mode."""
     monkeypatch.setenv(EMBEDDED_ENV, "1")  # the kernel inherits this process' environment
     nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
-    client = NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    client = NotebookClient(
+        nb,
+        timeout=180,
+        kernel_name="python3",
+        kernel_manager_class=AsyncIpcKernelManager,
+        resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
+    )
     client.execute()  # raises CellExecutionError on any error
     printed = "".join(
         output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])

@@ -50,3 +50,17 @@ def test_a_steady_suite_passes_and_bad_arguments_are_refused(tmp_path: Path) -> 
     assert done.returncode == 0 and "no failure in 2 runs" in done.stdout, done.stdout + done.stderr
     refused = run(tmp_path, "--runs", "0")
     assert refused.returncode == 2 and "--runs is from 1 to 20, got 0" in refused.stderr
+
+
+def test_an_error_at_setup_is_named(tmp_path: Path) -> None:
+    """A kernel that never answers errors every cell at setup: pytest lists those only with -rE."""
+    (tmp_path / "test_cells.py").write_text(
+        "import pytest\n\n@pytest.fixture\ndef kernel():\n"
+        '    raise RuntimeError("Kernel didn\'t respond in 60 seconds")\n\n'
+        "def test_cell(kernel):\n    pass\n"
+    )
+    done = run(tmp_path, "--runs", "1", "--", "-p", "no:xdist")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "run 1: 0 passed, 1 failed or in error" in done.stdout
+    assert "test_cells.py::test_cell: runs 1 (1 of 1); RuntimeError: Kernel didn't respond in 60 seconds" in done.stdout
+    assert "did not list" not in done.stdout

@@ -4,7 +4,7 @@
     python tools/suite_runs.py --runs 3 -- tests/gameday -n 2
     python tools/suite_runs.py --runs 5 --keep runs/     # and each run's whole output in runs/run1.log ...
 
-Each run is `python -m pytest -p no:cacheprovider -q -rf [ARGS]` in the current folder. Prints one line per
+Each run is `python -m pytest -p no:cacheprovider -q -rfE [ARGS]` in the current folder. Prints one line per
 run (passed, failed, wall time), then each test that failed with the runs it failed in and its first
 reason (pytest's summary line, at 240 columns so it is not cut at 80); with ``--keep DIR`` each run's
 whole output, tracebacks included, goes to DIR/runN.log. Exits 1 when any run failed, so a CI job can run it too.
@@ -39,7 +39,7 @@ class Run:
 
 def run_once(number: int, args: list[str], keep: Path | None = None) -> Run:
     started = time.monotonic()
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rf", *args]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfE", *args]  # E: errors at setup too
     env = {**os.environ, "COLUMNS": "240"}  # pytest cuts each summary line to the terminal's width
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if keep is not None:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.runs + 1):
         run = run_once(number, args.pytest_args, args.keep)
         print(
-            f"run {number}: {run.counts.get('passed', 0)} passed, {len(run.failures)} failed, "
+            f"run {number}: {run.counts.get('passed', 0)} passed, {len(run.failures)} failed or in error, "
             f"{run.seconds / 60:.1f} min",
             flush=True,
         )
