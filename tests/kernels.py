@@ -2,9 +2,9 @@
 
 jupyter_client picks a kernel's five TCP ports by binding port 0 and letting go; the kernel binds
 them a moment later. With three test workers starting labs, one of those servers can take a port
-in that moment: the kernel then never answers ("Kernel didn't respond in 60 seconds", every cell
-of notebook 12 an error in one run of four). A Unix socket in a folder of this process' own cannot
-be taken. The notebooks themselves are unchanged: JupyterLab still starts kernels its own way.
+in that moment, most likely what happened when notebook 12's kernel never answered ("Kernel didn't
+respond in 60 seconds", every cell an error, in one run of five). A Unix socket in a folder of this
+process' own cannot be taken. The notebooks themselves are unchanged: JupyterLab still starts kernels its own way.
 """
 
 from __future__ import annotations
