@@ -6,10 +6,12 @@ import argparse
 import ctypes
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Sequence
@@ -141,6 +143,32 @@ def run_wrk(url: str, duration_s: float, connections: int = 32, cpu: str | None 
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
             return result
     raise RuntimeError(f"wrk gave no summary (rc {out.returncode}): {out.stdout}\n{out.stderr}")
+
+
+def record_under_wrk(server: ServerProcess, duration_s: int, rate: int, out: Path, connections: int = 32) -> dict:
+    """py-spy samples of ``server`` (raw stacks, full file names, into ``out``) while wrk loads it.
+
+    py-spy runs on core 1 beside wrk and does not pause the server
+    (``--nonblocking``). Returns wrk's summary plus ``cpu_s``, the server's CPU
+    seconds over the recording.
+    """
+    pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    cpu0 = cpu_seconds(server.pid)
+    spy = subprocess.Popen(
+        ["taskset", "-c", "1", pyspy, "record", "--pid", str(server.pid), "--rate", str(rate),
+         "--duration", str(duration_s), "--format", "raw", "--nonblocking", "--full-filenames",
+         "--output", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent,
+    )  # fmt: skip
+    result: dict = {}
+    load = threading.Thread(target=lambda: result.update(run_wrk(server.url, duration_s + 1, connections)))
+    load.start()
+    _, err = spy.communicate(timeout=duration_s + 60)
+    load.join()
+    if spy.returncode != 0:
+        raise RuntimeError(f"py-spy failed (rc {spy.returncode}): {err}")
+    result["cpu_s"] = cpu_seconds(server.pid) - cpu0
+    return result
 
 
 def install_sigterm_as_interrupt() -> None:

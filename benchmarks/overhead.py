@@ -1,10 +1,13 @@
 """What each of the shop's layers costs, one by one and all together, against bare FastAPI and its peers.
 
-    python benchmarks/overhead.py [--rounds 3] [--duration 5] [--connections 32] [--json]
+    python benchmarks/overhead.py [--route memory|page] [--rounds 3] [--duration 5] [--connections 32] [--json]
 
 Variants (benchmarks/stacks.py), each served by uvicorn in its own process
 pinned to core 0, with wrk (one thread) pinned to core 1, on 127.0.0.1, asking
-for ``/products/<1..1000>``:
+for ``/products/<1..1000>``. ``--route memory`` (default) answers from memory;
+``--route page`` runs the shop's own product page, which calls the lab's
+catalog and recommender over HTTP: they run in two more processes on core 1,
+started once for the whole run.
 
     bare                the product route, no layer
     limiter             + the shop's slowapi Limiter on the route (never refusing)
@@ -25,7 +28,12 @@ of the bare runs just before and after it (this VM's speed drifts), then the
 median over rounds: req/s ratio = variant/bare, CPU ratio = bare CPU per
 request / variant CPU per request (1.0 = as cheap as bare).
 Where a variant traces, spans exported during the run are counted against the
-requests wrk saw answered: "dropped" is how many answered requests have no span.
+requests wrk saw answered: "dropped" is how many answered requests have no span;
+all spans per SERVER span says whether each page got its others (5 on the page:
+the SERVER span, two business spans, a CLIENT span per dependency call). On the
+page, every answer is checked whole (not a fallback), degraded pages served
+during the run are counted, and the dependencies' CPU shows whether core 1,
+not the server's core 0, was the limit.
 
 With ``--json`` the last line is one JSON object: each variant's req/s ratio to
 bare, for example ``{"metrics": 0.96, "full": 0.81, ...}``.
@@ -33,6 +41,7 @@ bare, for example ``{"metrics": 0.96, "full": 0.81, ...}``.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import platform
@@ -41,6 +50,7 @@ import sys
 import time
 
 from _bench import ServerProcess, cpu_seconds, http_get, install_sigterm_as_interrupt, run_wrk, wrk_parser
+from stacks import ROUTES
 
 LAYER_VARIANTS = {
     "bare": "",
@@ -59,39 +69,87 @@ TARGETS = {"metrics": 0.95, "full": 0.80}
 PEER_MODULES = {"instrumentator": "prometheus_fastapi_instrumentator", "starlette_exporter": "starlette_exporter"}
 
 
-def _server(variant: str) -> ServerProcess:
+def _server(variant: str, env: dict[str, str]) -> ServerProcess:
     if variant in LAYER_VARIANTS:
-        return ServerProcess("make_stack", module="stacks", env={"OVERHEAD_LAYERS": LAYER_VARIANTS[variant]})
-    return ServerProcess("make_peer", module="stacks", env={"OVERHEAD_PEER": variant})
+        env = {**env, "OVERHEAD_LAYERS": LAYER_VARIANTS[variant]}
+        return ServerProcess("make_stack", module="stacks", env=env)
+    return ServerProcess("make_peer", module="stacks", env={**env, "OVERHEAD_PEER": variant})
 
 
-def _spans(server: ServerProcess) -> int:
-    return int(json.loads(http_get(server.url + "/health")[1])["spans"])
+COUNTERS = ("spans", "all_spans", "degraded")
 
 
-def measure(variant: str, duration: float, warmup: float, connections: int) -> dict:
-    with _server(variant) as server:
+def _counters(variant: str, server: ServerProcess) -> dict[str, int]:
+    """The counters a stacks.py app's /health gives (the seed's app is the seed's own: it has none)."""
+    if variant == "seed":
+        return dict.fromkeys(COUNTERS, 0)
+    answer = json.loads(http_get(server.url + "/health")[1])
+    return {key: int(answer[key]) for key in COUNTERS}
+
+
+def _check_page(variant: str, route: str, status: int, body: bytes) -> None:
+    """The route answers as it should before it is measured: a whole page, not a fallback."""
+    page = json.loads(body) if status == 200 else None
+    expected = {"product_id": 7} if route == "memory" else None
+    if (
+        page is None
+        or (route == "memory" and page != expected)
+        or (route == "page" and page.get("degraded") is not False)
+    ):
+        raise RuntimeError(f"{variant}: unexpected answer {status} {body!r}")
+
+
+class Dependencies:
+    """The lab's catalog and recommender, each in its own process on core 1: what ``--route page`` calls."""
+
+    def __init__(self) -> None:
+        self.servers = {
+            name: ServerProcess("make_dependency", cpu="1", module="stacks", env={"OVERHEAD_SERVICE": name})
+            for name in ("catalog", "recommender")
+        }
+        self.servers["catalog"].wait_ready("/products/1")
+        self.servers["recommender"].wait_ready("/recommendations/1")
+
+    def env(self) -> dict[str, str]:
+        return {f"OVERHEAD_{name.upper()}_URL": server.url for name, server in self.servers.items()}
+
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(server.pid) for server in self.servers.values())
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+
+def measure(variant: str, args: argparse.Namespace, deps: Dependencies | None) -> dict:
+    env = {"OVERHEAD_ROUTE": args.route, **(deps.env() if deps else {})}
+    with _server(variant, env) as server:
         server.wait_ready("/products/1")
-        status, body = http_get(server.url + "/products/7")
-        if status != 200 or json.loads(body) != {"product_id": 7}:
-            raise RuntimeError(f"{variant}: unexpected answer {status} {body!r}")
-        run_wrk(server.url, warmup, connections)
+        _check_page(variant, args.route, *http_get(server.url + "/products/7"))
+        run_wrk(server.url, args.warmup, args.connections)
         time.sleep(0.2)  # let the warm-up's last requests finish before counting
-        spans0 = _spans(server) if variant in TRACED else 0
-        cpu0 = cpu_seconds(server.pid)
-        result = run_wrk(server.url, duration, connections)
-        cpu1 = cpu_seconds(server.pid)
+        before = _counters(variant, server)
+        cpu0, deps0 = cpu_seconds(server.pid), deps.cpu_seconds() if deps else 0.0
+        result = run_wrk(server.url, args.duration, args.connections)
+        cpu1, deps1 = cpu_seconds(server.pid), deps.cpu_seconds() if deps else 0.0
         time.sleep(0.2)  # requests wrk gave up on at its deadline end their spans now
-        spans = _spans(server) - spans0 if variant in TRACED else 0
+        after = _counters(variant, server)
     errors = sum(result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
     if errors:
         print(f"  warning: {variant}: {errors} wrk errors {result}", file=sys.stderr)
+    spans, all_spans = (after[k] - before[k] if variant in TRACED else 0 for k in ("spans", "all_spans"))
     result.update(
         cpu_us_per_req=(cpu1 - cpu0) / result["requests"] * 1e6,
+        # Core 1's share of the work: if wrk and the dependencies filled it, core 0 was not the limit.
+        deps_cpu_share=(deps1 - deps0) / (result["duration_us"] / 1e6),
+        degraded=after["degraded"] - before["degraded"],
         errors=errors,
         spans=spans,
+        all_spans=all_spans,  # per SERVER span, 5 on the page: server, two business, two CLIENT
         dropped=max(0, result["requests"] - spans) if variant in TRACED else 0,
     )
+    if result["degraded"]:
+        print(f"  warning: {variant}: {result['degraded']} pages served without recommendations", file=sys.stderr)
     return result
 
 
@@ -117,23 +175,31 @@ def summarise(runs: dict[str, list[dict]], references: dict[str, list[dict]]) ->
                 "cpu_range": (min(cpu_ratios), max(cpu_ratios)),
                 "spans": sum(r["spans"] for r in rs),
                 "dropped": sum(r["dropped"] for r in rs),
+                "all_spans": sum(r["all_spans"] for r in rs),
+                "deps_cpu_share": statistics.median(r["deps_cpu_share"] for r in rs),
+                "degraded": sum(r["degraded"] for r in rs),
                 "traced": variant in TRACED,
             }
         )
     return rows
 
 
-def print_table(rows: list[dict], rounds: int) -> None:
-    print(f"\nmedians over {rounds} rounds, each variant against the bare runs around it")
+def print_table(rows: list[dict], rounds: int, route: str = "memory") -> None:
+    print(f"\nroute {route}: medians over {rounds} rounds, each variant against the bare runs around it")
+    page = route == "page"
+    extra_head, extra_rule = (" dependencies' CPU (cores) | degraded pages |", "---|---|") if page else ("", "")
     print(
-        "| variant | req/s | p99 ms | CPU µs/req | req/s vs bare | CPU vs bare | CPU ratio range | server spans / dropped |"
+        "| variant | req/s | p99 ms | CPU µs/req | req/s vs bare | CPU vs bare | CPU ratio range | server spans / dropped (all spans per server span) |"
+        + extra_head
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|" + extra_rule)
     for r in rows:
-        spans = f"{r['spans']:,} / {r['dropped']}" if r["traced"] else "-"
+        per_page = r["all_spans"] / r["spans"] if r["spans"] else 0.0
+        spans = f"{r['spans']:,} / {r['dropped']} ({per_page:.2f})" if r["traced"] else "-"
         low, high = r["cpu_range"]
+        extra = f" {r['deps_cpu_share']:.2f} | {r['degraded']} |" if page else ""
         print(f"| {r['variant']} | {r['rps']:,.0f} | {r['p99_ms']:.2f} | {r['cpu_us']:.1f} | {r['rps_ratio']:.2f} | "
-              f"{r['cpu_ratio']:.2f} | {low:.2f}-{high:.2f} | {spans} |")  # fmt: skip
+              f"{r['cpu_ratio']:.2f} | {low:.2f}-{high:.2f} | {spans} |{extra}")  # fmt: skip
     by_name = {r["variant"]: r for r in rows}
     for variant, target in TARGETS.items():
         if variant in by_name:
@@ -148,6 +214,7 @@ def main() -> int:
     parser = wrk_parser(__doc__)
     parser.add_argument("--variants", default=",".join(ORDER), help="comma-separated, from " + ",".join(ORDER))
     parser.add_argument("--json", action="store_true", help="end with one JSON line: variant -> req/s ratio")
+    parser.add_argument("--route", choices=ROUTES, default="memory", help="what the product route does (see above)")
     args = parser.parse_args()
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = set(variants) - set(ORDER)
@@ -156,18 +223,23 @@ def main() -> int:
     if args.rounds < 1 or args.duration < 1:
         parser.error("--rounds and --duration must be at least 1")
     variants = ["bare", *(v for v in variants if v != "bare")]
+    if args.route == "page" and "seed" in variants:
+        parser.error("the seed's app has its own product route, not the shop's page: leave seed out with --route page")
     for variant in variants:
         if variant in PEER_MODULES and importlib.util.find_spec(PEER_MODULES[variant]) is None:
             parser.error(f"{variant} needs {PEER_MODULES[variant]}: pip install -r benchmarks/requirements.txt "
                          f"(or leave it out of --variants)")  # fmt: skip
     install_sigterm_as_interrupt()
-    print(f"python {platform.python_version()}, {args.rounds} rounds x {args.duration} s, "
-          f"wrk -t1 -c{args.connections}, server on core 0, wrk on core 1", flush=True)  # fmt: skip
+    deps_note = ", catalog and recommender on core 1" if args.route == "page" else ""
+    print(f"python {platform.python_version()}, route {args.route}, {args.rounds} rounds x {args.duration} s, "
+          f"wrk -t1 -c{args.connections}, server on core 0, wrk on core 1{deps_note}", flush=True)  # fmt: skip
     runs: dict[str, list[dict]] = {v: [] for v in variants}
     references: dict[str, list[dict]] = {v: [] for v in variants[1:]}
 
+    deps = Dependencies() if args.route == "page" else None
+
     def run(rnd: int, variant: str) -> dict:
-        r = measure(variant, args.duration, args.warmup, args.connections)
+        r = measure(variant, args, deps)
         runs[variant].append(r)
         print(f"round {rnd} {variant:<19} {r['rps']:7.0f} req/s  p99 {r['p99_us'] / 1e3:6.2f} ms  "
               f"cpu {r['cpu_us_per_req']:6.1f} µs/req  spans {r['spans']} dropped {r['dropped']}", flush=True)  # fmt: skip
@@ -186,8 +258,11 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130
+    finally:
+        if deps is not None:
+            deps.stop()
     rows = summarise(runs, references)
-    print_table(rows, args.rounds)
+    print_table(rows, args.rounds, args.route)
     if args.json:
         print(json.dumps({r["variant"]: round(r["rps_ratio"], 3) for r in rows if r["variant"] != "bare"}))
     return 0

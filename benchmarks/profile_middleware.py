@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import collections
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from _bench import ServerProcess, _die_with_parent, install_sigterm_as_interrupt, run_wrk
+from _bench import ServerProcess, install_sigterm_as_interrupt, record_under_wrk, run_wrk
 
 MIDDLEWARE_FILE = "labapp/telemetry/middleware.py"
 OWN = ("prometheus_client/", "threading.py", MIDDLEWARE_FILE, "<frozen", "time")
@@ -32,8 +29,12 @@ FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
 
 def parse(path: Path) -> list[tuple[list[tuple[str, str, str]], int]]:
     stacks = []
-    for raw in path.read_text().splitlines():
+    # "\n" only: with --nonblocking py-spy may read a frame name mid-write, and
+    # such garbage holds characters splitlines() would also break at ("\r", "\x85").
+    for raw in path.read_text(errors="replace").split("\n"):
         body, _, count = raw.rpartition(" ")
+        if not count.isdigit():
+            continue
         frames = []
         for f in body.split(";"):
             m = FRAME.match(f)
@@ -48,27 +49,16 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--rate", type=int, default=997, help="py-spy samples per second")
     args = parser.parse_args()
-    pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     install_sigterm_as_interrupt()
     out = Path(tempfile.mkdtemp(prefix="mwprof-")) / "stacks.txt"
     try:
         with ServerProcess(args.variant, cpu="0") as server:
             server.wait_ready()
             run_wrk(server.url, 1)
-            spy = subprocess.Popen(
-                ["taskset", "-c", "1", pyspy, "record", "--pid", str(server.pid), "--rate", str(args.rate),
-                 "--duration", str(args.duration), "--format", "raw", "--nonblocking", "--full-filenames",
-                 "--output", str(out)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent,
-            )  # fmt: skip
-            result = {}
-            load = threading.Thread(target=lambda: result.update(run_wrk(server.url, args.duration + 1)))
-            load.start()
-            _, err = spy.communicate(timeout=args.duration + 60)
-            load.join()
-            if spy.returncode != 0:
-                print(err, file=sys.stderr)
-                return 1
+            result = record_under_wrk(server, args.duration, args.rate, out)
+    except RuntimeError as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

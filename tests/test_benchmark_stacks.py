@@ -91,7 +91,8 @@ def test_an_unknown_layer_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_ratios_are_taken_against_the_bare_runs_around_each_run() -> None:
     def run(rps: float, cpu: float) -> dict:
-        return {"rps": rps, "cpu_us_per_req": cpu, "p99_us": 1000.0, "spans": 0, "dropped": 0}
+        counts = {"spans": 0, "all_spans": 0, "dropped": 0, "degraded": 0}
+        return {"rps": rps, "cpu_us_per_req": cpu, "p99_us": 1000.0, "deps_cpu_share": 0.0, **counts}
 
     runs = {"bare": [run(1000, 100), run(800, 125)], "metrics": [run(855, 111.1)]}
     references = {"metrics": [overhead.bracket(runs["bare"][0], runs["bare"][1])]}
@@ -99,3 +100,41 @@ def test_ratios_are_taken_against_the_bare_runs_around_each_run() -> None:
     assert rows["metrics"]["rps_ratio"] == pytest.approx(855 / 900)
     assert rows["metrics"]["cpu_ratio"] == pytest.approx(112.5 / 111.1)
     assert rows["bare"]["rps_ratio"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def dependencies() -> Iterator[overhead.Dependencies]:
+    """The catalog and recommender of ``--route page``, each in its own uvicorn process, as the benchmark runs them."""
+    deps = overhead.Dependencies()
+    yield deps
+    deps.stop()
+
+
+@pytest.mark.parametrize("variant", ["bare", "full"])
+def test_the_page_route_is_the_shops_page(stack, dependencies, monkeypatch, variant: str) -> None:  # type: ignore[no-untyped-def]
+    """``--route page`` serves the shop's own page, over HTTP to both dependencies, with the shop's spans."""
+    monkeypatch.setenv("OVERHEAD_ROUTE", "page")
+    for name, url in dependencies.env().items():
+        monkeypatch.setenv(name, url)
+    app = stack(overhead.LAYER_VARIANTS[variant])
+
+    async def go() -> tuple[httpx.Response, httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
+            answers = await client.get("/products/7"), await client.get("/health")
+        await app.state.downstream.aclose()
+        return answers
+
+    page, health = asyncio.run(go())
+    assert page.status_code == 200, page.text
+    assert page.json()["id"] == 7 and page.json()["degraded"] is False and page.json()["recommendations"]
+    assert health.json()["degraded"] == 0
+    if variant == "full":
+        spans = app.state.tracing.records(wait_s=0)
+        assert sorted((s.name, s.kind) for s in spans) == [
+            ("GET /products/{product_id}", "SERVER"),
+            ("GET catalog", "CLIENT"),
+            ("GET recommender", "CLIENT"),
+            ("load product", "INTERNAL"),
+            ("recommendations", "INTERNAL"),
+        ]
+        assert health.json()["spans"] == 1  # SERVER spans: what the benchmark counts against pages served
