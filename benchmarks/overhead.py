@@ -69,7 +69,8 @@ TARGETS = {"metrics": 0.95, "full": 0.80}
 PEER_MODULES = {"instrumentator": "prometheus_fastapi_instrumentator", "starlette_exporter": "starlette_exporter"}
 
 
-def _server(variant: str, env: dict[str, str]) -> ServerProcess:
+def serve(variant: str, env: dict[str, str]) -> ServerProcess:
+    """A uvicorn process serving ``variant`` (a stacks.py factory, its layers or peer set in ``env``)."""
     if variant in LAYER_VARIANTS:
         env = {**env, "OVERHEAD_LAYERS": LAYER_VARIANTS[variant]}
         return ServerProcess("make_stack", module="stacks", env=env)
@@ -87,7 +88,7 @@ def _counters(variant: str, server: ServerProcess) -> dict[str, int]:
     return {key: int(answer[key]) for key in COUNTERS}
 
 
-def _check_page(variant: str, route: str, status: int, body: bytes) -> None:
+def check_page(variant: str, route: str, status: int, body: bytes) -> None:
     """The route answers as it should before it is measured: a whole page, not a fallback."""
     page = json.loads(body) if status == 200 else None
     expected = {"product_id": 7} if route == "memory" else None
@@ -123,9 +124,9 @@ class Dependencies:
 
 def measure(variant: str, args: argparse.Namespace, deps: Dependencies | None) -> dict:
     env = {"OVERHEAD_ROUTE": args.route, **(deps.env() if deps else {})}
-    with _server(variant, env) as server:
+    with serve(variant, env) as server:
         server.wait_ready("/products/1")
-        _check_page(variant, args.route, *http_get(server.url + "/products/7"))
+        check_page(variant, args.route, *http_get(server.url + "/products/7"))
         run_wrk(server.url, args.warmup, args.connections)
         time.sleep(0.2)  # let the warm-up's last requests finish before counting
         before = _counters(variant, server)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from _bench import http_get, install_sigterm_as_interrupt, record_under_wrk, run_wrk
 from layer_profile import where
-from overhead import LAYER_VARIANTS, Dependencies, _check_page, _server
+from overhead import LAYER_VARIANTS, Dependencies, check_page, serve
 from profile_middleware import parse
 
 WAITS = ("wait", "_wait_for_tstate_lock")  # idle threads (limits' expiry Timer) that py-spy sometimes samples
@@ -45,9 +45,9 @@ def places(stacks: list[tuple[list[tuple[str, str, str]], int]]) -> collections.
 
 def record_page(variant: str, deps: Dependencies, args: argparse.Namespace, out: Path) -> dict:
     """One recording of one variant: wrk's summary, with the server's CPU seconds and the samples by place."""
-    with _server(variant, {"OVERHEAD_ROUTE": "page", **deps.env()}) as server:
+    with serve(variant, {"OVERHEAD_ROUTE": "page", **deps.env()}) as server:
         server.wait_ready("/products/1")
-        _check_page(variant, "page", *http_get(server.url + "/products/7"))
+        check_page(variant, "page", *http_get(server.url + "/products/7"))
         run_wrk(server.url, 2)
         result = record_under_wrk(server, args.duration, args.rate, out)
     return {**result, "places": places(parse(out))}
