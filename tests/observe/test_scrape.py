@@ -47,11 +47,12 @@ def test_open_loop_rate_and_p95_agree_with_the_client(lab: Lab, scraper: Scraper
     assert isinstance(result, LoadResult)
     scraper.wait_for_scrapes(2)
     # Every request the shop answered is a 200. On a busy CI machine (the load, the shop and its
-    # dependencies share one process) a rare request can go unanswered (status 0): allow 2%, name them.
+    # dependencies share one process) a rare request can go unanswered (status 0), or get the shop's
+    # 503 when a stall held the catalog past its 1 s timeout (seen once in CI, 2026-12-02): allow 2%, name them.
     answered_records = [r for r in result.records if r.status != 0]
-    assert {r.status for r in answered_records} == {200}
-    unanswered = [(round(r.sent - result.started, 2), r.error) for r in result.records if r.status == 0]
-    assert len(unanswered) <= 0.02 * len(result.records), unanswered
+    assert {r.status for r in answered_records} <= {200, 503}
+    troubled = [(round(r.sent - result.started, 2), r.status, r.error) for r in result.records if r.status != 200]
+    assert len(troubled) <= 0.02 * len(result.records), troubled
 
     # The 4 s window ending 5 s after the start lies wholly inside the run. Not shorter: after a
     # stall of a busy machine the held-back answers land together, and a burst at a window's edge
